@@ -1,0 +1,22 @@
+"""TraderAdmin's invoke tasks: one namespace per subject, all logic in `traderadmin`.
+
+Only cheap imports belong at module level here and in the task modules:
+`invoke --list` must stay fast, so each task imports the library it needs
+inside its body.
+"""
+from invoke import Collection
+
+from . import config
+
+ns = Collection()
+ns.add_collection(config)
+
+# Project defaults; override them in invoke.yaml or with INVOKE_TRADERADMIN_* variables.
+ns.configure(
+    {
+        "traderadmin": {
+            "config_path": "config/config.toml",
+            "schema_path": "config/schema.json",
+        }
+    }
+)

@@ -1,0 +1,5 @@
+"""TraderAdmin toolkit: the library behind the invoke tasks.
+
+The command-line layer (`tasks/`) only parses flags and calls in here; nothing
+in this package imports it.
+"""
