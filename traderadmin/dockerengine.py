@@ -1,0 +1,203 @@
+"""Make sure a Docker Engine answers before anything builds images.
+
+`ensure_docker()` is the one entry point: it returns when `docker` can talk to a
+daemon, installing Debian's docker.io and starting dockerd when it may (Linux,
+root, apt), and otherwise raises DockerEngineError saying what to do. There is no
+systemd on the machines this targets, so dockerd is started as a detached
+background process whose log goes to the state folder.
+"""
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from traderadmin.localcluster.paths import log_dir, state_dir
+
+DOCKER_SOCKET = Path("/var/run/docker.sock")
+APT_PACKAGE = "docker.io"
+
+
+class DockerEngineError(RuntimeError):
+    """The Docker Engine is missing or not answering; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class DockerStatus:
+    """What `docker version` reports, and what ensure_docker had to do to get there."""
+
+    client_found: bool
+    server_version: str | None
+    error: str = ""
+    installed: bool = False
+    started: bool = False
+
+    @property
+    def running(self) -> bool:
+        return self.server_version is not None
+
+
+def docker_status(timeout: float = 15.0) -> DockerStatus:
+    """Ask the daemon for its version without changing anything."""
+    if shutil.which("docker") is None:
+        return DockerStatus(client_found=False, server_version=None, error="docker CLI not found on PATH")
+    try:
+        proc = subprocess.run(
+            ["docker", "version", "--format", "{{.Server.Version}}"],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        return DockerStatus(client_found=True, server_version=None, error=f"docker version timed out after {timeout:.0f}s")
+    version = proc.stdout.strip()
+    if proc.returncode == 0 and version:
+        return DockerStatus(client_found=True, server_version=version)
+    return DockerStatus(client_found=True, server_version=None, error=(proc.stderr or proc.stdout).strip())
+
+
+def _is_debian_like() -> bool:
+    try:
+        text = Path("/etc/os-release").read_text()
+    except OSError:
+        return False
+    ids = {
+        value.strip().strip('"')
+        for line in text.splitlines()
+        if line.startswith(("ID=", "ID_LIKE="))
+        for value in line.split("=", 1)[1].strip('"').split()
+    }
+    return bool(ids & {"debian", "ubuntu"})
+
+
+def _can_manage_engine() -> bool:
+    """Only root on Debian/Ubuntu Linux gets an engine installed/started for it."""
+    return platform.system() == "Linux" and os.geteuid() == 0 and _is_debian_like()
+
+
+def manual_fix() -> str:
+    """The advice for machines where the toolkit does not manage the engine itself."""
+    if platform.system() in ("Darwin", "Windows"):
+        return "start Docker Desktop (and wait until it says 'Engine running')"
+    return (
+        "install and start Docker Engine: as root on Debian/Ubuntu run `invoke cluster.up --provider local` "
+        f"(it installs {APT_PACKAGE} and starts dockerd), or `sudo apt-get install -y {APT_PACKAGE} && sudo dockerd &`"
+    )
+
+
+def install_docker_package(log: Callable[[str], None] = print) -> None:
+    """apt-get install docker.io, non-interactively."""
+    log(f"Installing {APT_PACKAGE} with apt-get")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    proc = subprocess.run(
+        ["apt-get", "install", "-y", "--no-install-recommends", APT_PACKAGE],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if proc.returncode != 0:
+        raise DockerEngineError(
+            f"`apt-get install -y {APT_PACKAGE}` failed (exit {proc.returncode}):\n"
+            f"{proc.stderr.strip()[-2000:]}\nFix: run `apt-get update` and retry."
+        )
+
+
+def dockerd_log_path() -> Path:
+    return log_dir() / "dockerd.log"
+
+
+def start_dockerd(log_path: Path | None = None) -> int:
+    """Start dockerd detached from this process; return its pid. Its output goes to `log_path`."""
+    dockerd = shutil.which("dockerd")
+    if dockerd is None:
+        raise DockerEngineError(f"dockerd not found on PATH. Fix: apt-get install -y {APT_PACKAGE}")
+    log_path = log_path or dockerd_log_path()
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(log_path, "ab") as out:
+        proc = subprocess.Popen(
+            [dockerd],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    (state_dir() / "dockerd.pid").write_text(f"{proc.pid}\n")
+    return proc.pid
+
+
+def _tail(path: Path, lines: int = 20) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
+
+
+def wait_for_docker(timeout: float, pid: int | None = None, log_path: Path | None = None) -> DockerStatus:
+    """Poll until the daemon answers; fail early if the dockerd we started has exited."""
+    deadline = time.monotonic() + timeout
+    status = docker_status()
+    while not status.running:
+        if pid is not None and not _pid_alive(pid):
+            raise DockerEngineError(
+                f"dockerd (pid {pid}) exited while starting. Last lines of {log_path}:\n{_tail(log_path) if log_path else ''}"
+            )
+        if time.monotonic() > deadline:
+            where = f" Last lines of {log_path}:\n{_tail(log_path)}" if log_path else ""
+            raise DockerEngineError(f"Docker Engine did not answer within {timeout:.0f}s ({status.error}).{where}")
+        time.sleep(0.5)
+        status = docker_status()
+    return status
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+        if waited == pid:
+            return False
+    except ChildProcessError:
+        pass
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def ensure_docker(
+    *,
+    install: bool = True,
+    start: bool = True,
+    timeout: float = 90.0,
+    log: Callable[[str], None] = print,
+) -> DockerStatus:
+    """Return once a Docker Engine answers, or raise DockerEngineError with the fix.
+
+    On Debian/Ubuntu as root it installs docker.io when the CLI is missing
+    (`install`) and starts dockerd in the background when the daemon is down
+    (`start`), logging to `<state dir>/logs/dockerd.log`. Elsewhere it only checks.
+    """
+    status = docker_status()
+    if status.running:
+        return status
+    manage = _can_manage_engine()
+    installed = False
+    if not status.client_found or shutil.which("dockerd") is None:
+        if not (install and manage):
+            raise DockerEngineError(f"Docker is not installed. Fix: {manual_fix()}")
+        install_docker_package(log)
+        installed = True
+        status = docker_status()
+        if status.running:
+            return DockerStatus(True, status.server_version, installed=True)
+    if not (start and manage):
+        raise DockerEngineError(f"Docker Engine is not running ({status.error}). Fix: {manual_fix()}")
+    path = dockerd_log_path()
+    log(f"Starting dockerd (log: {path})")
+    pid = start_dockerd(path)
+    status = wait_for_docker(timeout, pid=pid, log_path=path)
+    return DockerStatus(True, status.server_version, installed=installed, started=True)
