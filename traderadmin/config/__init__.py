@@ -1,0 +1,1 @@
+"""The config contract: schema access, validation, comment-keeping edits, safe saves."""
