@@ -17,6 +17,7 @@ ns.configure(
         "traderadmin": {
             "config_path": "config/config.toml",
             "schema_path": "config/schema.json",
+            "backups_kept": 20,
         }
     }
 )

@@ -80,6 +80,13 @@ class Schema:
     def sections(self) -> list[str]:
         return list(self.document["properties"])
 
+    def children(self, table: str) -> list[str]:
+        """Names directly inside `table` ("" is the top level); [] when it is no table."""
+        node = self.document
+        for part in table.split(".") if table else []:
+            node = node.get("properties", {}).get(part, {})
+        return list(node.get("properties", {}))
+
     def defaults(self) -> dict[str, Any]:
         """The whole config as the schema's defaults, nested like the TOML."""
         out: dict[str, Any] = {}

@@ -95,7 +95,7 @@ def _explain(err: ValidationError, schema: Schema) -> list[Issue]:
     if err.validator == "additionalProperties":
         allowed = list(spec.get("properties", {}))
         extras = [k for k in err.instance if k not in allowed]
-        return [_unknown(f"{key}.{k}" if key else k, k, allowed) for k in extras]
+        return [unknown_key_issue(f"{key}.{k}" if key else k, k, allowed) for k in extras]
     if err.validator == "required":
         missing = err.message.split("'")[1]
         full = f"{key}.{missing}" if key else missing
@@ -149,7 +149,8 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _unknown(full: str, name: str, allowed: list[str]) -> Issue:
+def unknown_key_issue(full: str, name: str, allowed: list[str]) -> Issue:
+    """An unknown key: a secret gets the Secret advice, a typo the closest valid name."""
     if _SECRET.search(name):
         return Issue(full, "looks like a secret", _SECRET_FIX)
     close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
