@@ -95,7 +95,7 @@ def set_(c, assignments, confirm_live=False, json=False):
     _report_save(result, diff, json)
 
 
-@task(positional=["path"], help={"path": "Config file to check (default: the project's config/config.toml).", "json": _JSON_HELP})
+@task(help={"path": "Config file to check (default: the project's config/config.toml).", "json": _JSON_HELP})
 def validate(c, path=None, json=False):
     """Check a config file against the schema; exit 2 and name every bad key if it fails."""
     from traderadmin.config import ConfigError, validate_file
@@ -141,7 +141,7 @@ def backups(c, json=False):
         print(f"{e['number']:>3}  {e['name']}  sha256 {e['sha256'][:12]}")
 
 
-@task(positional=["backup"], help={"backup": "Name or number from `invoke config.backups` (default: the newest).",
+@task(help={"backup": "Name or number from `invoke config.backups` (default: the newest).",
             "confirm_live": _LIVE_HELP, "json": _JSON_HELP})
 def restore(c, backup=None, confirm_live=False, json=False):
     """Put a backup back in place (validated; the current file is backed up first)."""

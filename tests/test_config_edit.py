@@ -1,0 +1,88 @@
+"""Edits keep every comment and byte around them; bad edits change nothing."""
+from pathlib import Path
+
+import pytest
+
+from traderadmin.config import ConfigFiles, ConfigInvalid, init_config, restore, set_values, sha256
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def files(tmp_path) -> ConfigFiles:
+    f = ConfigFiles(tmp_path / "config.toml", ROOT / "config" / "schema.json")
+    init_config(f)
+    return f
+
+
+def test_set_keeps_every_comment_and_changes_one_line(files):
+    path = files.config
+    path.write_text(path.read_text().replace("max_positions = 5", "max_positions = 5  # my own note"))
+    before = path.read_text()
+    set_values(files, ["trading.max_positions=6"])
+    after = path.read_text()
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    assert changed == [("max_positions = 5  # my own note", "max_positions = 6  # my own note")]
+    assert len(before.splitlines()) == len(after.splitlines())
+    assert (path.parent / "config.toml.bak").read_text() == before
+
+
+@pytest.mark.parametrize("pair,value_key,expected", [
+    ("scanner.interval_s=30", ("scanner", "interval_s"), 30.0),
+    ("ibkr.read_only=true", ("ibkr", "read_only"), True),
+    ("ibkr.host=host.docker.internal", ("ibkr", "host"), "host.docker.internal"),
+    ('scanner.universe=SPY,QQQ', ("scanner", "universe"), ["SPY", "QQQ"]),
+    ('scanner.universe=["IWM"]', ("scanner", "universe"), ["IWM"]),
+    ("strategies.high_base.min_rsi=55", ("strategies", "high_base", "min_rsi"), 55.0),
+])
+def test_values_are_parsed_by_the_schema_type(files, pair, value_key, expected):
+    import tomllib
+    set_values(files, [pair])
+    node = tomllib.loads(files.config.read_text())
+    for k in value_key:
+        node = node[k]
+    assert node == expected and type(node) is type(expected)
+
+
+@pytest.mark.parametrize("pairs,key,words", [
+    (["trading.max_positions=0"], "trading.max_positions", "minimum"),
+    (["trading.max_positions=six"], "trading.max_positions", "whole number"),
+    (["trading.max_position=6"], "trading.max_position", "trading.max_positions"),
+    (["ibkr.password=hunter2"], "ibkr.password", "Secret"),
+    (["ibkr.port=7496"], "ibkr.port", "LIVE port"),
+    (["trading.mode=LIVE", "ibkr.port=7496"], "trading.mode", "--confirm-live"),
+    (["ibkr=1"], "ibkr", "is a table"),
+    (["nonsense"], "nonsense", "KEY=VALUE"),
+])
+def test_bad_edits_name_the_key_and_write_nothing(files, pairs, key, words):
+    before = files.config.read_bytes()
+    with pytest.raises(ConfigInvalid) as e:
+        set_values(files, pairs)
+    assert key in [i.key for i in e.value.issues]
+    assert words in str(e.value)
+    assert files.config.read_bytes() == before
+    assert not (files.config.parent / "config.toml.bak").exists()
+
+
+def test_live_with_confirmation_is_saved(files):
+    set_values(files, ["trading.mode=LIVE", "ibkr.port=7496"], confirm_live=True)
+    assert 'mode = "LIVE"' in files.config.read_text()
+
+
+def test_restore_puts_back_the_exact_bytes_and_is_undoable(files):
+    original = files.config.read_bytes()
+    set_values(files, ["trading.max_positions=7"])
+    edited = files.config.read_bytes()
+    result, diff, entry = restore(files)
+    assert files.config.read_bytes() == original
+    assert [d.key for d in diff] == ["trading.max_positions"]
+    result, _, _ = restore(files, "1")
+    assert files.config.read_bytes() == edited
+    assert result.new_sha256 == sha256(edited)
+
+
+def test_init_refuses_to_overwrite(files):
+    from traderadmin.config import ConfigError
+    with pytest.raises(ConfigError, match="--force"):
+        init_config(files)
+    init_config(files, force=True)
