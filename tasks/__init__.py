@@ -6,10 +6,11 @@ inside its body.
 """
 from invoke import Collection
 
-from . import config
+from . import config, test
 
 ns = Collection()
 ns.add_collection(config)
+ns.add_collection(test)
 
 # Project defaults; override them in invoke.yaml or with INVOKE_TRADERADMIN_* variables.
 ns.configure(
