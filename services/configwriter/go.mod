@@ -1,0 +1,3 @@
+module traderadmin/configwriter
+
+go 1.26.8
