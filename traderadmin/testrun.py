@@ -30,14 +30,14 @@ class Outcome:
 
 def steps(root: Path, reports: Path, pytest_args: list[str] | None = None) -> list[Step]:
     """Go checks first (fast, no cluster), then pytest over the Python suites."""
-    scanner = root / "services" / "scanner"
+    go_modules = [root / "services" / "scanner", root / "services" / "configwriter"]
     py = [sys.executable, "-m", "pytest", "tests", "services/orchestrator/tests",
           f"--junitxml={reports / 'junit-tests.xml'}", *(pytest_args or [])]
-    return [
-        Step("go vet (scanner)", ["go", "vet", "./..."], scanner),
-        Step("go test (scanner)", ["go", "test", "-race", "-count=1", "./..."], scanner),
-        Step("pytest (toolkit, services)", py, root),
-    ]
+    go = []
+    for mod in go_modules:
+        go.append(Step(f"go vet ({mod.name})", ["go", "vet", "./..."], mod))
+        go.append(Step(f"go test ({mod.name})", ["go", "test", "-race", "-count=1", "./..."], mod))
+    return go + [Step("pytest (toolkit, services)", py, root)]
 
 
 def run(selected: list[Step], keep_going: bool = True) -> list[Outcome]:
