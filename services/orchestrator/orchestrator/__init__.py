@@ -1,0 +1,13 @@
+"""The orchestrator service: runs on a validated config and applies a new one while running.
+
+Layers, each in its own module:
+  signals   the SIGUSR1 handler (only sets an event; installed before anything else)
+  config    read, parse and validate a config file against the bundled schema
+  reloader  decides when to reload (watch, poll, signal) and swaps the config atomically
+  server    /healthz, /readyz and /status over HTTP
+  logs      one JSON object per line on stdout
+  cli       command line and wiring
+
+This file imports nothing: `python -m orchestrator` runs it before the signal
+handler is installed, and that must happen as early as possible.
+"""

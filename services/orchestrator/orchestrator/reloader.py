@@ -1,0 +1,254 @@
+"""When and how a new config is applied.
+
+Three triggers ask for a reload: a file-system watch on the config's
+directory, a periodic hash check, and SIGUSR1. All of them only put a request
+on one queue; a single worker thread serves the queue, so reloads never run
+concurrently and a burst of requests collapses into few reads.
+
+The directory is watched, not the file: editors and atomic writers replace the
+file by a rename, and a watch on the old inode would go silent. Events for any
+other name in the directory (the writers' temp files) are dropped. Events are
+debounced (reload.debounce_ms of quiet before reading), and the periodic check
+(reload.poll_interval_s) catches whatever the watch missed, for example on
+file systems that deliver no events.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import config as configfile
+from .logs import JsonLog, rfc3339
+
+# Returned by _read_settled when the path does not exist.
+_MISSING = None
+# The rejection memory starts empty, distinct from "the file was missing" (None).
+_NOTHING_REJECTED = object()
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A config the service runs on. Replaced as a whole, never changed in place."""
+
+    config: dict[str, Any]
+    sha256: str
+    loaded_at: datetime
+
+
+class Reloader:
+    """Holds the running config and reloads it on request.
+
+    `lock` guards the state below; it is held only to read or swap it, never
+    during I/O or validation.
+    """
+
+    def __init__(self, path: Path, log: JsonLog, reload_requested: threading.Event, *, watch: bool = True) -> None:
+        self.path = path
+        self.log = log
+        self.lock = threading.Lock()
+        self._reload_requested = reload_requested
+        self._watch = watch
+        self._applied: Applied | None = None
+        self._rejected_sha: object = _NOTHING_REJECTED
+        self._reloads = 0
+        self._rejected = 0
+        self._last_error: str | None = None
+        self._requests: queue.Queue[str] = queue.Queue()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # --- state -------------------------------------------------------------
+
+    @property
+    def applied(self) -> Applied | None:
+        """The running config (one reference read: always a whole config)."""
+        return self._applied
+
+    def setting(self, section: str, key: str) -> Any:
+        """A value of the running config, or the schema's default while none is applied."""
+        applied = self._applied
+        if applied is None:
+            return configfile.schema_default(section, key)
+        return applied.config[section][key]
+
+    def status(self) -> dict[str, Any]:
+        with self.lock:
+            applied = self._applied
+            return {
+                "config_path": str(self.path),
+                "config_sha256": applied.sha256 if applied else None,
+                "loaded_at": rfc3339(applied.loaded_at) if applied else None,
+                "reloads": self._reloads,
+                "rejected": self._rejected,
+                "last_error": self._last_error,
+                "config": applied.config if applied else None,
+            }
+
+    # --- one reload --------------------------------------------------------
+
+    def reload(self, trigger: str) -> None:
+        """Read the file; apply it if it is new and valid, else keep the running config."""
+        try:
+            data = self._read_settled()
+        except OSError as e:
+            self._reject(None, f"cannot read config file {self.path}: {e.strerror or e}", trigger)
+            return
+        sha = None if data is _MISSING else configfile.sha256(data)
+        with self.lock:
+            if sha is not None and self._applied is not None and sha == self._applied.sha256:
+                return
+            if sha == self._rejected_sha:
+                return
+        if data is _MISSING:
+            self._reject(None, f"config file missing: {self.path}", trigger)
+            return
+        try:
+            new = configfile.load(data)
+        except configfile.ConfigError as e:
+            self._reject(sha, str(e), trigger)
+            return
+        self._apply(new, sha, trigger)
+
+    def _apply(self, new: dict[str, Any], sha: str, trigger: str) -> None:
+        with self.lock:
+            first = self._applied is None
+            self._applied = Applied(new, sha, datetime.now(timezone.utc))
+            if not first:
+                self._reloads += 1
+            self._last_error = None
+            # A later return of once-rejected bytes is a change again and must be judged again.
+            self._rejected_sha = _NOTHING_REJECTED
+        self.log.info("Config loaded" if first else "Config reloaded", config_sha256=sha, trigger=trigger)
+        # The level applies after the line that reports the load.
+        self.log.set_level(new["logging"]["level"])
+
+    def _reject(self, sha: str | None, error: str, trigger: str) -> None:
+        with self.lock:
+            self._rejected_sha = sha
+            self._rejected += 1
+            self._last_error = error
+        self.log.error("Config reload rejected", config_sha256=sha, error=error, trigger=trigger)
+
+    def _read_settled(self) -> bytes | None:
+        """The file's bytes once nobody has written it for the debounce time.
+
+        Guards triggers that are not debounced (poll, signal) against reading a
+        file that an in-place writer is still filling. Bounded: a file that never
+        settles is read anyway, and validation judges what was read.
+        """
+        quiet = self.setting("reload", "debounce_ms") / 1000
+        for _ in range(3):
+            try:
+                before = os.stat(self.path)
+            except FileNotFoundError:
+                return _MISSING
+            age = time.time() - before.st_mtime
+            if 0 <= age < quiet:
+                time.sleep(quiet - age)
+                continue
+            try:
+                data = self.path.read_bytes()
+            except FileNotFoundError:
+                return _MISSING
+            after = os.stat(self.path)
+            if (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns):
+                return data
+        try:
+            return self.path.read_bytes()
+        except FileNotFoundError:
+            return _MISSING
+
+    # --- triggers ----------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker and the triggers (the first load is the caller's `reload("start")`)."""
+        targets = [self._work, self._relay_signals]
+        if self._watch:
+            targets.append(self._watch_directory)
+        for target in targets:
+            thread = threading.Thread(target=target, name=target.__name__.strip("_"), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stopping.set()
+        self._requests.put("stop")
+        self._reload_requested.set()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _relay_signals(self) -> None:
+        # Standard signals coalesce anyway; clearing before queueing means a
+        # signal that lands after the clear queues one more reload, never none.
+        while True:
+            self._reload_requested.wait()
+            if self._stopping.is_set():
+                return
+            self._reload_requested.clear()
+            self._requests.put("signal")
+
+    def _watch_directory(self) -> None:
+        import watchfiles
+
+        directory, name = self.path.parent, self.path.name
+
+        def ours(change: watchfiles.Change, path: str) -> bool:
+            return os.path.basename(path) == name
+
+        while not self._stopping.is_set():
+            try:
+                # A change made while no watch was running is found by this first check.
+                self._requests.put("watch")
+                for _ in watchfiles.watch(
+                    directory,
+                    watch_filter=ours,
+                    stop_event=self._stopping,
+                    recursive=False,
+                    raise_interrupt=False,
+                    step=20,
+                ):
+                    self._requests.put("watch")
+            except (OSError, RuntimeError) as e:
+                # The directory may not exist yet; the poll keeps working meanwhile.
+                self.log.error("Config watch failed", directory=str(directory), error=str(e))
+                self._stopping.wait(self.setting("reload", "poll_interval_s"))
+
+    def _work(self) -> None:
+        now = time.monotonic()
+        next_poll = now + self.setting("reload", "poll_interval_s")
+        watch_due: float | None = None
+        while True:
+            deadline = next_poll if watch_due is None else min(next_poll, watch_due)
+            try:
+                request = self._requests.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                request = None
+            if request == "stop":
+                return
+            now = time.monotonic()
+            if request == "signal":
+                self._reload_logged("signal")
+            elif request == "watch":
+                # Debounce: wait for this much quiet after the latest event.
+                watch_due = now + self.setting("reload", "debounce_ms") / 1000
+            if watch_due is not None and time.monotonic() >= watch_due:
+                watch_due = None
+                self._reload_logged("watch")
+            if time.monotonic() >= next_poll:
+                self._reload_logged("poll")
+                next_poll = time.monotonic() + self.setting("reload", "poll_interval_s")
+            # A reload may have shortened the poll interval.
+            next_poll = min(next_poll, time.monotonic() + self.setting("reload", "poll_interval_s"))
+
+    def _reload_logged(self, trigger: str) -> None:
+        # The worker must outlive any bug in one reload, or reloading stops for good.
+        try:
+            self.reload(trigger)
+        except Exception as e:  # noqa: BLE001
+            self.log.error("Config reload failed", trigger=trigger, error=f"{type(e).__name__}: {e}")

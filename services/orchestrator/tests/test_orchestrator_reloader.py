@@ -1,0 +1,309 @@
+"""The reloader in-process: reload decisions, triggers, and the signal/lock interplay."""
+from __future__ import annotations
+
+import io
+import json
+import re
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from orchestrator import config
+from orchestrator.logs import JsonLog
+from orchestrator.reloader import Reloader
+from orchestrator.signals import install_reload_signal
+
+DEFAULTS = (Path(__file__).resolve().parents[3] / "tests" / "vectors" / "valid" / "defaults.toml").read_bytes()
+
+
+def variant(**settings: str) -> bytes:
+    """The default config with `key = value` lines replaced, e.g. max_positions="6"."""
+    text = DEFAULTS.decode()
+    for key, value in settings.items():
+        lines = [line for line in text.splitlines() if line.startswith(f"{key} = ")]
+        assert len(lines) == 1, f"{key} is not a unique key of the default config"
+        text = text.replace(lines[0], f"{key} = {value}", 1)
+    return text.encode()
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
+
+
+class Harness:
+    def __init__(self, tmp_path: Path) -> None:
+        self.path = tmp_path / "config.toml"
+        self.out = io.StringIO()
+        self.log = JsonLog("orchestrator", self.out)
+        self.requested = threading.Event()
+
+    def reloader(self, watch: bool = False) -> Reloader:
+        return Reloader(self.path, self.log, self.requested, watch=watch)
+
+    def write(self, data: bytes) -> str:
+        tmp = self.path.with_name(".config.toml.test.tmp")
+        tmp.write_bytes(data)
+        # Back-date the write: these tests are not about the settle time of in-place writers.
+        old = time.time() - 10
+        os.utime(tmp, (old, old))
+        os.replace(tmp, self.path)
+        return config.sha256(data)
+
+    def lines(self) -> list[dict]:
+        return [json.loads(line) for line in self.out.getvalue().splitlines()]
+
+    def messages(self) -> list[str]:
+        return [line["msg"] for line in self.lines()]
+
+
+@pytest.fixture
+def h(tmp_path: Path) -> Harness:
+    return Harness(tmp_path)
+
+
+@pytest.fixture
+def running(h: Harness) -> Iterator[Callable[..., Reloader]]:
+    started: list[Reloader] = []
+
+    def start(watch: bool = False) -> Reloader:
+        r = h.reloader(watch)
+        r.reload("start")
+        r.start()
+        started.append(r)
+        return r
+
+    yield start
+    for r in started:
+        r.stop()
+
+
+def test_start_applies_a_valid_config(h: Harness) -> None:
+    sha = h.write(DEFAULTS)
+    r = h.reloader()
+    r.reload("start")
+    status = r.status()
+    assert status["config_sha256"] == sha
+    assert status["reloads"] == 0 and status["rejected"] == 0 and status["last_error"] is None
+    assert status["config"]["trading"]["max_positions"] == 5
+    assert status["loaded_at"].endswith("Z")
+    assert h.lines()[-1] | {"time": None} == {
+        "time": None, "level": "info", "service": "orchestrator", "msg": "Config loaded",
+        "config_sha256": sha, "trigger": "start",
+    }
+
+
+def test_missing_at_start_then_the_first_valid_file_is_loaded(h: Harness) -> None:
+    r = h.reloader()
+    r.reload("start")
+    assert r.status()["config_sha256"] is None
+    assert "config file missing" in r.status()["last_error"]
+    r.reload("poll")
+    assert h.messages() == ["Config reload rejected"], "a missing file must be reported once"
+    sha = h.write(DEFAULTS)
+    r.reload("poll")
+    status = r.status()
+    assert (status["config_sha256"], status["reloads"], status["rejected"], status["last_error"]) == (sha, 0, 1, None)
+    assert h.messages()[-1] == "Config loaded"
+
+
+def test_unchanged_bytes_do_nothing(h: Harness) -> None:
+    h.write(DEFAULTS)
+    r = h.reloader()
+    r.reload("start")
+    before = (r.status(), len(h.lines()))
+    h.write(DEFAULTS)  # a new inode and mtime, the same bytes
+    r.reload("signal")
+    r.reload("watch")
+    assert (r.status(), len(h.lines())) == before
+
+
+def test_bad_config_keeps_the_last_good_one_and_says_why(h: Harness) -> None:
+    good = h.write(DEFAULTS)
+    r = h.reloader()
+    r.reload("start")
+    bad = h.write(variant(max_positions="0"))
+    r.reload("watch")
+    status = r.status()
+    assert status["config_sha256"] == good
+    assert status["config"]["trading"]["max_positions"] == 5
+    assert status["rejected"] == 1
+    assert status["last_error"] == "trading.max_positions: 0 is less than the minimum of 1"
+    rejected = h.lines()[-1]
+    assert (rejected["msg"], rejected["level"], rejected["config_sha256"]) == ("Config reload rejected", "error", bad)
+    assert rejected["error"] == status["last_error"]
+
+
+def test_the_same_rejected_bytes_are_not_judged_again_but_a_good_file_is(h: Harness) -> None:
+    h.write(DEFAULTS)
+    r = h.reloader()
+    r.reload("start")
+    h.write(b"[trading\n")
+    r.reload("watch")
+    r.reload("poll")
+    r.reload("signal")
+    assert r.status()["rejected"] == 1
+    assert h.messages().count("Config reload rejected") == 1
+    good = h.write(variant(max_positions="6"))
+    r.reload("poll")
+    status = r.status()
+    assert (status["config_sha256"], status["reloads"], status["last_error"]) == (good, 1, None)
+
+
+def test_once_rejected_bytes_are_judged_again_after_a_good_file(h: Harness) -> None:
+    h.write(DEFAULTS)
+    r = h.reloader()
+    r.reload("start")
+    bad = variant(max_positions="0")
+    h.write(bad)
+    r.reload("watch")
+    h.write(variant(max_positions="6"))
+    r.reload("watch")
+    h.write(bad)
+    r.reload("watch")
+    status = r.status()
+    assert status["rejected"] == 2, "a bad file written again after a good one must be reported again"
+    assert status["last_error"].startswith("trading.max_positions:")
+
+
+def test_a_deleted_file_keeps_the_last_good_config_until_it_reappears(h: Harness) -> None:
+    good = h.write(DEFAULTS)
+    r = h.reloader()
+    r.reload("start")
+    h.path.unlink()
+    r.reload("watch")
+    r.reload("poll")
+    status = r.status()
+    assert status["config_sha256"] == good and status["rejected"] == 1
+    assert status["last_error"] == f"config file missing: {h.path}"
+    new = h.write(variant(max_positions="7"))
+    r.reload("watch")
+    assert r.status()["config_sha256"] == new and r.status()["last_error"] is None
+
+
+def test_the_configs_log_level_applies_after_load(h: Harness) -> None:
+    h.write(variant(level='"ERROR"'))
+    r = h.reloader()
+    r.reload("start")
+    assert h.messages() == ["Config loaded"]
+    h.write(variant(level='"ERROR"', max_positions="6"))
+    r.reload("poll")
+    assert h.messages() == ["Config loaded"], "info lines are below the configured ERROR level"
+    h.write(variant(level='"ERROR"', max_positions="0"))
+    r.reload("poll")
+    assert h.messages() == ["Config loaded", "Config reload rejected"]
+
+
+def trading_last(data: bytes) -> bytes:
+    """The same config with [trading] moved to the end and max_positions as the file's last line."""
+    text = data.decode()
+    head, *tables = re.split(r"(?m)^(?=\[)", text)
+    trading = next(t for t in tables if t.startswith("[trading]"))
+    line = next(l for l in trading.splitlines(keepends=True) if l.startswith("max_positions = "))
+    tables.remove(trading)
+    return (head + "".join(tables) + "\n" + trading.rstrip("\n").replace(line, "") + "\n" + line).encode()
+
+
+def test_a_file_still_being_written_is_read_once_it_is_quiet(h: Harness) -> None:
+    h.write(DEFAULTS)
+    r = h.reloader()
+    r.reload("start")
+    final = trading_last(variant(max_positions="50"))
+    torn = final[:-2]  # "max_positions = 5": valid, and not what the writer meant
+    assert config.load(torn)["trading"]["max_positions"] == 5
+    with open(h.path, "wb") as f:
+        f.write(torn)
+        f.flush()
+
+        def finish() -> None:
+            time.sleep(0.03)
+            f.write(final[-2:])
+            f.flush()
+
+        writer = threading.Thread(target=finish)
+        writer.start()
+        r.reload("poll")
+        writer.join()
+    assert r.status()["config_sha256"] == config.sha256(final)
+
+
+def test_poll_applies_a_change_without_events(h: Harness, running: Callable[..., Reloader]) -> None:
+    h.write(variant(poll_interval_s="0.2"))
+    r = running(watch=False)
+    new = h.write(variant(poll_interval_s="0.2", max_positions="6"))
+    wait_until(lambda: r.status()["config_sha256"] == new, what="the poll to apply the change")
+    assert h.lines()[-1]["trigger"] == "poll"
+
+
+def test_watch_applies_a_change(h: Harness, running: Callable[..., Reloader]) -> None:
+    h.write(DEFAULTS)
+    r = running(watch=True)
+    new = h.write(variant(max_positions="6"))
+    wait_until(lambda: r.status()["config_sha256"] == new, what="the watch to apply the change")
+    assert h.lines()[-1]["trigger"] == "watch"
+
+
+def test_watch_ignores_other_files_in_the_directory(h: Harness, running: Callable[..., Reloader]) -> None:
+    h.write(DEFAULTS)
+    r = running(watch=True)
+    (h.path.parent / ".config.toml.abc.tmp").write_bytes(variant(max_positions="6"))
+    (h.path.parent / "other.toml").write_bytes(b"[broken\n")
+    barrier = h.write(variant(max_positions="7"))
+    wait_until(lambda: r.status()["config_sha256"] == barrier, what="the barrier change")
+    status = r.status()
+    assert (status["reloads"], status["rejected"]) == (1, 0)
+
+
+def test_a_shorter_poll_interval_applies_at_once(h: Harness, running: Callable[..., Reloader]) -> None:
+    h.write(DEFAULTS.replace(b"poll_interval_s = 5.0", b"poll_interval_s = 3600.0"))
+    r = running(watch=False)
+    h.write(variant(poll_interval_s="0.2"))
+    h.requested.set()
+    wait_until(lambda: r.status()["reloads"] == 1, what="the signalled reload")
+    new = h.write(variant(poll_interval_s="0.2", max_positions="6"))
+    wait_until(lambda: r.status()["config_sha256"] == new, timeout=2, what="a poll at the new interval")
+
+
+def test_signal_event_reloads(h: Harness, running: Callable[..., Reloader]) -> None:
+    h.write(DEFAULTS)
+    r = running(watch=False)
+    new = h.write(variant(max_positions="6"))
+    h.requested.set()
+    wait_until(lambda: r.status()["config_sha256"] == new, what="the signalled reload")
+    assert h.lines()[-1]["trigger"] == "signal"
+
+
+@pytest.mark.timeout(20, method="thread")
+def test_sigusr1_while_the_main_thread_holds_the_config_lock(h: Harness) -> None:
+    """Scenario 9: the handler must not need the lock, or the main thread deadlocks on itself."""
+    previous = signal.getsignal(signal.SIGUSR1)
+    try:
+        h.requested = install_reload_signal()
+        h.write(DEFAULTS)
+        r = h.reloader()
+        r.reload("start")
+        r.start()
+        try:
+            new = h.write(variant(max_positions="6"))
+            with r.lock:
+                for _ in range(20):
+                    # os.kill runs the handler in this thread before it returns.
+                    os.kill(os.getpid(), signal.SIGUSR1)
+                # Give the worker time to try (it must wait for this thread's lock).
+                time.sleep(0.1)
+                assert r.applied.sha256 != new
+            wait_until(lambda: r.status()["config_sha256"] == new, what="the reload after the lock is released")
+            assert h.lines()[-1]["trigger"] == "signal"
+            assert r.status()["reloads"] == 1
+        finally:
+            r.stop()
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
