@@ -1,0 +1,250 @@
+"""Apply deploy/ with server-side apply, prune what left it, and wait until it all runs.
+
+Waiting explains itself: when a rollout does not finish, the reason a person
+would dig out with kubectl (an image that cannot be pulled, a crash loop and
+its last log lines, a claim that does not bind, a failing readiness check) is
+said in one line with its fix.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import manifests
+from .kube import Kube, KubeError, api_error
+
+FIELD_MANAGER = "traderadmin"
+WRITER = "config-writer"
+CONFIG_DIR = "/config"
+CONFIG_NAME = "config.toml"
+SERVICE_PORTS = {"orchestrator": 8080, "scanner": 8081}
+# Kinds `deploy/` may hold, so pruning knows where to look for leftovers.
+PRUNABLE = [("v1", "Service"), ("v1", "ServiceAccount"), ("v1", "ConfigMap"),
+            ("v1", "PersistentVolumeClaim"), ("apps/v1", "Deployment"),
+            ("rbac.authorization.k8s.io/v1", "Role"), ("rbac.authorization.k8s.io/v1", "RoleBinding")]
+
+
+class DeployError(Exception):
+    """The stack could not be deployed; the message says why and what to do."""
+
+
+@dataclass
+class Applied:
+    kind: str
+    name: str
+    action: str  # created | configured | unchanged | pruned
+
+
+@dataclass
+class WaitState:
+    """One Deployment's rollout as last seen, with the reason it is not done yet."""
+
+    name: str
+    done: bool
+    ready: str
+    reason: str = ""
+
+
+@dataclass
+class PodStatus:
+    deployment: str
+    pod: str
+    phase: str
+    ready: bool
+    restarts: int
+    service_status: dict[str, Any] | None = None
+    error: str = ""
+
+
+@dataclass
+class StackStatus:
+    namespace: str
+    pods: list[PodStatus] = field(default_factory=list)
+
+
+def apply(kube: Kube, objs: list[dict[str, Any]]) -> list[Applied]:
+    """Server-side apply every object under one field manager; report what changed."""
+    results = []
+    for obj in objs:
+        api_version, kind, name = manifests.key(obj)
+        ns = obj["metadata"].get("namespace")
+        resource = kube.dynamic.resources.get(api_version=api_version, kind=kind)
+        try:
+            before = resource.get(name=name, namespace=ns).metadata.resourceVersion
+        except Exception as e:
+            from kubernetes.dynamic.exceptions import NotFoundError
+
+            if not isinstance(e, NotFoundError):
+                raise api_error(e, f"reading {kind} {name}") from e
+            before = None
+        try:
+            after = resource.server_side_apply(body=obj, name=name, namespace=ns,
+                                               field_manager=FIELD_MANAGER, force_conflicts=True)
+        except Exception as e:
+            raise api_error(e, f"applying {kind} {name}") from e
+        action = "created" if before is None else (
+            "unchanged" if after.metadata.resourceVersion == before else "configured")
+        results.append(Applied(kind, name, action))
+    return results
+
+
+def prune(kube: Kube, namespace: str, objs: list[dict[str, Any]]) -> list[Applied]:
+    """Delete objects we applied earlier (by label) that are no longer in deploy/."""
+    wanted = {(o["kind"], o["metadata"]["name"]) for o in objs}
+    selector = f"{manifests.MANAGED_BY}={manifests.TOOL}"
+    pruned = []
+    for api_version, kind in PRUNABLE:
+        resource = kube.dynamic.resources.get(api_version=api_version, kind=kind)
+        try:
+            items = resource.get(namespace=namespace, label_selector=selector).items
+        except Exception as e:
+            raise api_error(e, f"listing {kind}s to prune") from e
+        for item in items:
+            if (kind, item.metadata.name) not in wanted:
+                resource.delete(name=item.metadata.name, namespace=namespace)
+                pruned.append(Applied(kind, item.metadata.name, "pruned"))
+    return pruned
+
+
+def _deployment_state(kube: Kube, namespace: str, name: str) -> WaitState:
+    d = kube.apps.read_namespaced_deployment(name, namespace)
+    want = d.spec.replicas or 0
+    s = d.status
+    ready = f"{s.ready_replicas or 0}/{want}"
+    if (s.observed_generation or 0) < (d.metadata.generation or 0):
+        return WaitState(name, False, ready, "the controller has not seen the new spec yet")
+    if (s.updated_replicas or 0) < want:
+        return WaitState(name, False, ready, f"{s.updated_replicas or 0} of {want} pods updated")
+    if (s.replicas or 0) > (s.updated_replicas or 0):
+        return WaitState(name, False, ready, f"{(s.replicas or 0) - (s.updated_replicas or 0)} old pod(s) still terminating")
+    if (s.available_replicas or 0) < want:
+        return WaitState(name, False, ready, "pods are not ready yet")
+    return WaitState(name, True, ready)
+
+
+def _pods(kube: Kube, namespace: str, deployment: str) -> list[Any]:
+    return kube.core.list_namespaced_pod(namespace, label_selector=f"app.kubernetes.io/name={deployment}").items
+
+
+def explain(kube: Kube, namespace: str, deployment: str) -> str:
+    """The most telling reason the deployment's pods are not ready, with the fix."""
+    for pod in _pods(kube, namespace, deployment):
+        name = pod.metadata.name
+        for cs in pod.status.container_statuses or []:
+            waiting = cs.state.waiting if cs.state else None
+            if waiting and waiting.reason in ("ErrImagePull", "ImagePullBackOff"):
+                return (f"{name}: image {cs.image} cannot be pulled ({waiting.reason}); no registry is used: "
+                        "the image must be loaded into the cluster — run `invoke deploy` (it loads them) "
+                        "or, on Docker Desktop's kind mode, turn on the containerd image store")
+            if waiting and waiting.reason == "ErrImageNeverPull":
+                return (f"{name}: image {cs.image} is not in the cluster's image store (ErrImageNeverPull); "
+                        "on Docker Desktop's kind mode turn on 'Use containerd for pulling and storing images'")
+            if waiting and waiting.reason == "CrashLoopBackOff":
+                tail = kube.logs(namespace, name, cs.name, tail=5, previous=True).strip()
+                return f"{name}: crashing (CrashLoopBackOff, {cs.restart_count} restarts); last log lines:\n{tail}"
+            if waiting and waiting.reason and waiting.reason not in ("ContainerCreating", "PodInitializing"):
+                return f"{name}: {waiting.reason}: {waiting.message or ''}".strip()
+        if pod.status.phase == "Pending":
+            for cond in pod.status.conditions or []:
+                if cond.type == "PodScheduled" and cond.status == "False":
+                    return f"{name}: not scheduled: {cond.message}" + _pvc_hint(kube, namespace)
+            return f"{name}: pending (creating containers)"
+        if pod.status.phase == "Running" and deployment in SERVICE_PORTS:
+            status, body = kube.proxy_get(namespace, name, SERVICE_PORTS[deployment], "readyz")
+            if status != 200:
+                return f"{name}: running but not ready: {body.strip()[:300]}"
+    return ""
+
+
+def _pvc_hint(kube: Kube, namespace: str) -> str:
+    pvc = kube.core.read_namespaced_persistent_volume_claim("trader-config", namespace)
+    if pvc.status.phase != "Bound":
+        return ("; the claim trader-config is not bound: the cluster needs a default StorageClass "
+                "(Docker Desktop and `invoke cluster.up` provide one named hostpath)")
+    return ""
+
+
+def wait_rollouts(kube: Kube, namespace: str, names: list[str], timeout: float,
+                  on_progress: Callable[[list[WaitState]], None] = lambda states: None) -> list[WaitState]:
+    """Poll until every deployment's rollout is complete; raise with the reason on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            states = [_deployment_state(kube, namespace, n) for n in names]
+        except Exception as e:
+            raise api_error(e, "reading the deployments") from e
+        for s in states:
+            if not s.done:
+                s.reason = explain(kube, namespace, s.name) or s.reason
+        on_progress(states)
+        if all(s.done for s in states):
+            return states
+        if time.monotonic() > deadline:
+            stuck = "\n".join(f"  {s.name} ({s.ready} ready): {s.reason}" for s in states if not s.done)
+            raise DeployError(f"not everything runs after {timeout:.0f} s:\n{stuck}")
+        time.sleep(1)
+
+
+def writer_pod(kube: Kube, namespace: str) -> str:
+    pods = [p for p in _pods(kube, namespace, WRITER)
+            if p.status.phase == "Running" and not p.metadata.deletion_timestamp]
+    if not pods:
+        raise DeployError(f"no running {WRITER} pod in {namespace}; `invoke deploy` starts it")
+    return pods[0].metadata.name
+
+
+def config_in_volume(kube: Kube, namespace: str) -> dict[str, Any]:
+    """What the volume holds now: {exists, sha256, bytes}."""
+    out = kube.exec(namespace, writer_pod(kube, namespace), ["/configwriter", "stat", f"{CONFIG_DIR}/{CONFIG_NAME}"])
+    return json.loads(out.stdout)
+
+
+def put_config(kube: Kube, namespace: str, data: bytes, sha256: str) -> bool:
+    """Write `data` into the volume atomically through the writer; False when it was already there."""
+    argv = ["/configwriter", "put", f"{CONFIG_DIR}/{CONFIG_NAME}", sha256, base64.b64encode(data).decode()]
+    try:
+        out = kube.exec(namespace, writer_pod(kube, namespace), argv)
+    except KubeError as e:
+        raise DeployError(f"could not write the config into the volume: {e}") from e
+    return bool(json.loads(out.stdout)["changed"])
+
+
+def service_pods(kube: Kube, namespace: str, deployment: str) -> list[Any]:
+    return [p for p in _pods(kube, namespace, deployment) if not p.metadata.deletion_timestamp]
+
+
+def read_service_status(kube: Kube, namespace: str, pod: str, deployment: str) -> dict[str, Any] | None:
+    status, body = kube.proxy_get(namespace, pod, SERVICE_PORTS[deployment], "status")
+    if status != 200:
+        return None
+    return json.loads(body)
+
+
+def stack_status(kube: Kube, namespace: str) -> StackStatus:
+    """Every pod of the stack with readiness, restarts and (for services) the config it runs."""
+    out = StackStatus(namespace)
+    for dep in (WRITER, *SERVICE_PORTS):
+        for pod in _pods(kube, namespace, dep):
+            ready = any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+            restarts = sum(cs.restart_count for cs in pod.status.container_statuses or [])
+            ps = PodStatus(dep, pod.metadata.name, pod.status.phase, ready, restarts)
+            if dep in SERVICE_PORTS and pod.status.phase == "Running":
+                try:
+                    ps.service_status = read_service_status(kube, namespace, pod.metadata.name, dep)
+                except KubeError as e:
+                    ps.error = str(e)
+            out.pods.append(ps)
+    return out
+
+
+def deploy_names(objs: list[dict[str, Any]]) -> list[str]:
+    return [o["metadata"]["name"] for o in objs if o["kind"] == "Deployment"]
+
+
+def ensure_namespace_objects(objs: list[dict[str, Any]], deploy_dir: Path) -> None:
+    if not any(o["kind"] == "Namespace" for o in objs):
+        raise DeployError(f"{deploy_dir} has no Namespace object; the stack needs one")
