@@ -1,0 +1,43 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Issue is one problem found in a config file. Key is the dotted path of the
+// setting at fault ("trading.max_positions"); it is empty for problems that
+// belong to no key, such as TOML syntax errors.
+type Issue struct {
+	Key     string
+	Message string
+}
+
+func (i Issue) String() string {
+	if i.Key == "" {
+		return i.Message
+	}
+	return i.Key + ": " + i.Message
+}
+
+// ConfigError is why a config file was refused: either its TOML does not
+// parse (Syntax) or its content breaks the schema (Issues).
+type ConfigError struct {
+	Syntax bool
+	Issues []Issue
+}
+
+func (e *ConfigError) Error() string {
+	parts := make([]string, len(e.Issues))
+	for i, is := range e.Issues {
+		parts[i] = is.String()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// syntaxError reports TOML that does not parse, with where it broke.
+func syntaxError(line, col int, msg string) *ConfigError {
+	return &ConfigError{Syntax: true, Issues: []Issue{{
+		Message: fmt.Sprintf("invalid TOML at line %d, column %d: %s", line, col, msg),
+	}}}
+}

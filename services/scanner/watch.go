@@ -1,0 +1,165 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+)
+
+// What made the scanner look at its config; logged as `trigger`.
+const (
+	triggerStart  = "start"
+	triggerWatch  = "watch"
+	triggerPoll   = "poll"
+	triggerSignal = "signal"
+)
+
+// Watcher turns file events, a periodic hash check and SIGUSR1 into calls
+// of Reloader.Reload, one at a time from a single goroutine.
+//
+// It watches the config's DIRECTORY, not the file: editors and atomic
+// writers replace the file by renaming a temp file over it, and a watch on
+// the file would stay on the old inode and go quiet after the first edit.
+// Events for other names in the directory (the writers' temp files) are
+// ignored.
+//
+// Events are debounced: one save is several events (create, write, chmod,
+// rename) and a script may save ten times in a row, so the file is read once
+// things have been quiet for reload.debounce_ms.
+//
+// The poll re-hashes the file every reload.poll_interval_s because events
+// can be lost: inotify does not cross host-to-VM file sharing, and a watch
+// can fail or overflow. A rehash of unchanged content costs one read.
+type Watcher struct {
+	reloader *Reloader
+	dir      string
+	base     string
+	watch    bool
+	signals  <-chan os.Signal
+	log      *slog.Logger
+
+	fsw        *fsnotify.Watcher
+	watchError string
+}
+
+// NewWatcher prepares the triggers for the config at path. With watch false
+// no file events are used and only the poll and signals remain.
+func NewWatcher(path string, r *Reloader, watch bool, signals <-chan os.Signal, log *slog.Logger) *Watcher {
+	return &Watcher{
+		reloader: r,
+		dir:      filepath.Dir(path),
+		base:     filepath.Base(path),
+		watch:    watch,
+		signals:  signals,
+		log:      log,
+	}
+}
+
+// Run serves the triggers until ctx ends.
+func (w *Watcher) Run(ctx context.Context) {
+	defer w.closeWatch()
+	w.ensureWatch()
+
+	debounce := time.NewTimer(time.Hour)
+	debounce.Stop()
+	timing := w.reloader.Timing()
+	poll := time.NewTicker(seconds(timing.PollIntervalS))
+	defer poll.Stop()
+
+	for {
+		var events chan fsnotify.Event
+		var errs chan error
+		if w.fsw != nil {
+			events, errs = w.fsw.Events, w.fsw.Errors
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case ev, ok := <-events:
+			if !ok {
+				w.lostWatch("the event channel closed")
+				continue
+			}
+			if ev.Name == w.dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
+				w.lostWatch("the directory was removed or renamed")
+				continue
+			}
+			if filepath.Base(ev.Name) == w.base {
+				debounce.Reset(time.Duration(w.reloader.Timing().DebounceMS) * time.Millisecond)
+			}
+			continue
+		case err, ok := <-errs:
+			if !ok {
+				w.lostWatch("the error channel closed")
+				continue
+			}
+			// An overflow means events were dropped; the poll covers them.
+			w.log.Error("Config watch error", "dir", w.dir, "error", err.Error())
+			continue
+		case <-debounce.C:
+			w.reloader.Reload(ctx, triggerWatch)
+		case <-poll.C:
+			w.ensureWatch()
+			w.reloader.Reload(ctx, triggerPoll)
+		case <-w.signals:
+			w.reloader.Reload(ctx, triggerSignal)
+		}
+		if next := w.reloader.Timing(); next.PollIntervalS != timing.PollIntervalS {
+			poll.Reset(seconds(next.PollIntervalS))
+			timing = next
+		}
+	}
+}
+
+// ensureWatch (re)creates the directory watch when it is wanted and absent,
+// e.g. when the directory did not exist yet at start.
+func (w *Watcher) ensureWatch() {
+	if !w.watch || w.fsw != nil {
+		return
+	}
+	fsw, err := fsnotify.NewWatcher()
+	if err == nil {
+		err = fsw.Add(w.dir)
+		if err != nil {
+			fsw.Close()
+			err = fmt.Errorf("watching %q: %w", w.dir, err)
+		}
+	} else {
+		err = fmt.Errorf("creating a watcher: %w", err)
+	}
+	if err != nil {
+		// Logged once per distinct reason, not on every poll.
+		if msg := err.Error(); msg != w.watchError {
+			w.watchError = msg
+			w.log.Error("Config watch unavailable, relying on the periodic check", "dir", w.dir, "error", msg)
+		}
+		return
+	}
+	w.fsw = fsw
+	if w.watchError != "" {
+		w.watchError = ""
+		w.log.Info("Config watch restored", "dir", w.dir)
+	}
+}
+
+// lostWatch drops a watch that no longer reports anything; the next poll
+// tries to set it up again.
+func (w *Watcher) lostWatch(why string) {
+	w.closeWatch()
+	w.watchError = "watch lost: " + why
+	w.log.Error("Config watch lost, relying on the periodic check", "dir", w.dir, "error", w.watchError)
+}
+
+func (w *Watcher) closeWatch() {
+	if w.fsw != nil {
+		w.fsw.Close()
+		w.fsw = nil
+	}
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
