@@ -1,0 +1,89 @@
+"""deploy/ keeps the promises DESIGN.md makes, and rendering places it in one namespace."""
+from pathlib import Path
+
+import pytest
+
+from traderadmin import manifests
+
+ROOT = Path(__file__).resolve().parent.parent
+OBJS = manifests.load(ROOT / "deploy")
+DEPLOYMENTS = {o["metadata"]["name"]: o for o in OBJS if o["kind"] == "Deployment"}
+IMAGES = {f"traderadmin/{n}": f"traderadmin/{n}:abc123" for n in ("orchestrator", "scanner", "configwriter")}
+
+
+def test_the_stack_is_all_there():
+    kinds = {(o["kind"], o["metadata"]["name"]) for o in OBJS}
+    assert {("Namespace", "traderadmin"), ("PersistentVolumeClaim", "trader-config"),
+            ("Deployment", "orchestrator"), ("Deployment", "scanner"), ("Deployment", "config-writer"),
+            ("ServiceAccount", "traderadmin-toolkit"), ("Role", "traderadmin-toolkit"),
+            ("RoleBinding", "traderadmin-toolkit")} <= kinds
+    assert not any(o["kind"].startswith("Cluster") for o in OBJS), "the toolkit needs namespace rights only"
+
+
+def test_pvc_is_the_plans():
+    (pvc,) = [o for o in OBJS if o["kind"] == "PersistentVolumeClaim"]
+    assert pvc["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert pvc["spec"]["resources"]["requests"]["storage"] == "100Mi"
+    assert "storageClassName" not in pvc["spec"], "the default StorageClass must bind it"
+
+
+@pytest.mark.parametrize("name", sorted(DEPLOYMENTS))
+def test_pods_are_locked_down(name):
+    spec = DEPLOYMENTS[name]["spec"]["template"]["spec"]
+    assert spec["securityContext"]["runAsNonRoot"] is True
+    assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    assert spec["automountServiceAccountToken"] is False
+    for c in spec["containers"]:
+        sc = c["securityContext"]
+        assert sc["allowPrivilegeEscalation"] is False and sc["readOnlyRootFilesystem"] is True
+        assert sc["capabilities"]["drop"] == ["ALL"]
+        assert {"requests", "limits"} <= c["resources"].keys()
+        assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
+        assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
+        assert c["imagePullPolicy"] == "IfNotPresent"
+
+
+@pytest.mark.parametrize("name", ["orchestrator", "scanner"])
+def test_services_mount_the_config_read_only_as_a_directory(name):
+    spec = DEPLOYMENTS[name]["spec"]["template"]["spec"]
+    (vol,) = [v for v in spec["volumes"] if v.get("persistentVolumeClaim")]
+    assert vol["persistentVolumeClaim"] == {"claimName": "trader-config", "readOnly": True}
+    (mount,) = [m for m in spec["containers"][0]["volumeMounts"] if m["name"] == vol["name"]]
+    assert mount["mountPath"] == "/config" and mount["readOnly"] is True
+    assert "subPath" not in mount, "a subPath mount pins the old inode after an atomic rename"
+
+
+def test_only_the_writer_mounts_the_config_read_write():
+    writers = [n for n, d in DEPLOYMENTS.items()
+               for m in d["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+               if m["mountPath"] == "/config" and not m.get("readOnly")]
+    assert writers == ["config-writer"]
+
+
+def test_render_places_everything_in_one_namespace_with_tagged_images():
+    objs = manifests.render(OBJS, "gate-123", IMAGES)
+    for o in objs:
+        labels = o["metadata"]["labels"]
+        assert labels[manifests.MANAGED_BY] == "traderadmin"
+        if o["kind"] == "Namespace":
+            assert o["metadata"]["name"] == "gate-123"
+        else:
+            assert o["metadata"]["namespace"] == "gate-123"
+        for c in o.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+            assert c["image"].endswith(":abc123")
+    (rb,) = [o for o in objs if o["kind"] == "RoleBinding"]
+    assert rb["subjects"][0]["namespace"] == "gate-123"
+    assert OBJS[0]["metadata"]["name"] == "traderadmin", "render must not change its input"
+
+
+def test_render_refuses_an_image_that_was_not_built():
+    with pytest.raises(manifests.ManifestError, match="images.build"):
+        manifests.render(OBJS, "x", {"traderadmin/scanner": "traderadmin/scanner:1"})
+
+
+def test_host_network_applies_to_the_services_only():
+    objs = {o["metadata"]["name"]: o for o in manifests.render(OBJS, "x", IMAGES, host_network=True)
+            if o["kind"] == "Deployment"}
+    assert objs["orchestrator"]["spec"]["template"]["spec"]["hostNetwork"] is True
+    assert objs["scanner"]["spec"]["template"]["spec"]["dnsPolicy"] == "ClusterFirstWithHostNet"
+    assert "hostNetwork" not in objs["config-writer"]["spec"]["template"]["spec"]
