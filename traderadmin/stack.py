@@ -1,0 +1,110 @@
+"""`invoke deploy` end to end: images, delivery, apply, config into the volume, wait."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from . import deploy, manifests
+from .config import ConfigFiles, read, sha256
+from .kube import Kube
+
+Progress = Callable[[str, str], None]
+
+
+@dataclass
+class DeployReport:
+    namespace: str
+    images: dict[str, str]
+    deliveries: list[Any]
+    applied: list[deploy.Applied]
+    config_sha256: str
+    config_written: bool
+    rollouts: list[deploy.WaitState]
+    seconds: float
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        """Whether this deploy changed anything in the cluster."""
+        return (self.config_written or any(a.action != "unchanged" for a in self.applied)
+                or any(getattr(d, "action", "") == "imported" for d in self.deliveries))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "namespace": self.namespace, "images": self.images, "changed": self.changed,
+            "deliveries": [d.as_dict() for d in self.deliveries],
+            "applied": [{"kind": a.kind, "name": a.name, "action": a.action} for a in self.applied],
+            "config_sha256": self.config_sha256, "config_written": self.config_written,
+            "seconds": round(self.seconds, 3), "timings": {k: round(v, 3) for k, v in self.timings.items()},
+        }
+
+
+def build_and_deliver(root: Path, provider: str, desktop_mode: str | None,
+                      progress: Progress, reporter: Any = None) -> tuple[dict[str, str], list[Any]]:
+    """Build every image (a no-op when nothing changed) and get it into the cluster."""
+    from .images import build_images, cache_root, deliver_images, docker_client, repository
+
+    client = docker_client()
+    report = build_images(root, client, cache_root(), reporter=reporter)
+    refs = {repository(i.service): i.ref for i in report.images}
+    progress("images", ", ".join(refs.values()))
+    deliveries = deliver_images(list(refs.values()), provider, client=client, desktop_mode=desktop_mode,
+                                log=lambda msg: progress("images", msg))
+    return refs, deliveries
+
+
+def deploy_stack(kube: Kube, *, root: Path, files: ConfigFiles, namespace: str, provider: str,
+                 desktop_mode: str | None = None, deploy_dir: Path | None = None, host_network: bool = False,
+                 timeout: float = 300, progress: Progress = lambda phase, msg: None,
+                 images: dict[str, str] | None = None, reporter: Any = None) -> DeployReport:
+    """Deploy the stack into `namespace` and wait until every pod runs the local config.
+
+    `images` skips the build (the acceptance gate builds once per run).
+    """
+    started = time.monotonic()
+    timings: dict[str, float] = {}
+
+    def lap(name: str, t0: float) -> None:
+        timings[name] = time.monotonic() - t0
+
+    data, _ = read(files)  # an invalid local config stops the deploy before anything changes
+    digest = sha256(data)
+
+    t0 = time.monotonic()
+    deliveries: list[Any] = []
+    if images is None:
+        progress("images", "building (skipped when unchanged)")
+        images, deliveries = build_and_deliver(root, provider, desktop_mode, progress, reporter)
+    lap("images", t0)
+
+    t0 = time.monotonic()
+    objs = manifests.render(manifests.load(deploy_dir or root / "deploy"), namespace, images, host_network)
+    applied = deploy.apply(kube, objs)
+    applied += deploy.prune(kube, namespace, objs)
+    progress("apply", ", ".join(f"{a.kind}/{a.name} {a.action}" for a in applied if a.action != "unchanged")
+             or "nothing changed")
+    lap("apply", t0)
+
+    t0 = time.monotonic()
+    deploy.wait_rollouts(kube, namespace, [deploy.WRITER], timeout, _states_to(progress))
+    current = deploy.config_in_volume(kube, namespace)
+    written = current.get("sha256") != digest and deploy.put_config(kube, namespace, data, digest)
+    progress("config", f"wrote {files.config.name} ({digest[:12]}) into the volume" if written
+             else f"the volume already holds {digest[:12]}")
+    lap("config", t0)
+
+    t0 = time.monotonic()
+    names = [o["metadata"]["name"] for o in objs if o["kind"] == "Deployment"]
+    rollouts = deploy.wait_rollouts(kube, namespace, names, timeout, _states_to(progress))
+    lap("rollout", t0)
+    return DeployReport(namespace, images, deliveries, applied, digest, bool(written), rollouts,
+                        time.monotonic() - started, timings)
+
+
+def _states_to(progress: Progress) -> Callable[[list[deploy.WaitState]], None]:
+    def show(states: list[deploy.WaitState]) -> None:
+        waiting = [f"{s.name} {s.ready}" + (f" ({s.reason})" if s.reason else "") for s in states if not s.done]
+        progress("rollout", "; ".join(waiting) if waiting else "all running")
+    return show
