@@ -1,0 +1,139 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
+)
+
+// Problem is one reason a config does not satisfy its schema.
+type Problem struct {
+	// Path is the dotted key the problem is about ("trading.max_positions");
+	// empty for the document as a whole.
+	Path    string `json:"path"`
+	Message string `json:"message"`
+}
+
+// validator checks documents against one compiled schema.
+type validator struct {
+	compiled *jsonschema.Schema
+	// raw is the schema document, kept to look up the project's own
+	// "x-error" messages, which say more than a generic "not failed".
+	raw any
+}
+
+const schemaResource = "schema.json"
+
+func newValidator(schemaJSON []byte) (*validator, error) {
+	raw, err := jsonschema.UnmarshalJSON(bytes.NewReader(schemaJSON))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(schemaResource, raw); err != nil {
+		return nil, err
+	}
+	compiled, err := c.Compile(schemaResource)
+	if err != nil {
+		return nil, err
+	}
+	return &validator{compiled: compiled, raw: raw}, nil
+}
+
+// problems lists every leaf failure, sorted by path so the view is stable.
+func (v *validator) problems(doc map[string]any) []Problem {
+	err := v.compiled.Validate(doc)
+	if err == nil {
+		return nil
+	}
+	var verr *jsonschema.ValidationError
+	if !errors.As(err, &verr) {
+		return []Problem{{Message: err.Error()}}
+	}
+	printer := message.NewPrinter(language.English)
+	var out []Problem
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) > 0 {
+			for _, c := range e.Causes {
+				walk(c)
+			}
+			return
+		}
+		msg := e.ErrorKind.LocalizedString(printer)
+		if custom, ok := v.customMessage(e.SchemaURL, valueAt(doc, e.InstanceLocation)); ok {
+			msg = custom
+		}
+		out = append(out, Problem{Path: strings.Join(e.InstanceLocation, "."), Message: msg})
+	}
+	walk(verr)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// customMessage returns the "x-error" text of the schema node at schemaURL
+// (its fragment is a JSON pointer into the schema), with {value} filled in.
+func (v *validator) customMessage(schemaURL string, value any) (string, bool) {
+	_, fragment, _ := strings.Cut(schemaURL, "#")
+	node := v.raw
+	for _, tok := range strings.Split(strings.TrimPrefix(fragment, "/"), "/") {
+		if tok == "" {
+			continue
+		}
+		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		switch n := node.(type) {
+		case map[string]any:
+			node = n[tok]
+		case []any:
+			var i int
+			if _, err := fmt.Sscan(tok, &i); err != nil || i < 0 || i >= len(n) {
+				return "", false
+			}
+			node = n[i]
+		default:
+			return "", false
+		}
+	}
+	obj, ok := node.(map[string]any)
+	if !ok {
+		return "", false
+	}
+	text, ok := obj["x-error"].(string)
+	if !ok {
+		return "", false
+	}
+	return strings.ReplaceAll(text, "{value}", formatValue(value)), true
+}
+
+func valueAt(doc any, path []string) any {
+	for _, key := range path {
+		m, ok := doc.(map[string]any)
+		if !ok {
+			return nil
+		}
+		doc = m[key]
+	}
+	return doc
+}
+
+// toJSONValues turns decoded TOML into the plain JSON value model the
+// validator expects (TOML dates, for instance, become strings).
+func toJSONValues(doc map[string]any) (map[string]any, error) {
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return nil, err
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	return m, nil
+}
