@@ -102,6 +102,10 @@ class Reloader:
         sha = None if data is _MISSING else configfile.sha256(data)
         with self.lock:
             if sha is not None and self._applied is not None and sha == self._applied.sha256:
+                if self._rejected_sha is not _NOTHING_REJECTED:
+                    # The file is back to what runs: the earlier rejection no longer describes it.
+                    self._rejected_sha = _NOTHING_REJECTED
+                    self._last_error = None
                 return
             if sha == self._rejected_sha:
                 return

@@ -174,6 +174,22 @@ def test_once_rejected_bytes_are_judged_again_after_a_good_file(h: Harness) -> N
     assert status["last_error"].startswith("trading.max_positions:")
 
 
+def test_returning_to_the_running_bytes_clears_the_error_without_a_reload(h: Harness) -> None:
+    good = h.write(DEFAULTS)
+    r = h.reloader()
+    r.reload("start")
+    bad = variant(max_positions="0")
+    h.write(bad)
+    r.reload("watch")
+    h.write(DEFAULTS)
+    r.reload("watch")
+    status = r.status()
+    assert (status["config_sha256"], status["reloads"], status["rejected"], status["last_error"]) == (good, 0, 1, None)
+    h.write(bad)
+    r.reload("watch")
+    assert r.status()["rejected"] == 2
+
+
 def test_a_deleted_file_keeps_the_last_good_config_until_it_reappears(h: Harness) -> None:
     good = h.write(DEFAULTS)
     r = h.reloader()
