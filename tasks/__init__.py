@@ -6,10 +6,13 @@ inside its body.
 """
 from invoke import Collection
 
-from . import config, test
+from . import cluster, config, doctor, images, test
 
 ns = Collection()
+ns.add_collection(cluster)
 ns.add_collection(config)
+ns.add_task(doctor.doctor)
+ns.add_collection(images)
 ns.add_collection(test)
 
 # Project defaults; override them in invoke.yaml or with INVOKE_TRADERADMIN_* variables.

@@ -1,0 +1,122 @@
+"""Build the service images (no registry needed), list them, get them into a cluster."""
+from __future__ import annotations
+
+from invoke import Collection, task
+
+from ._common import ROOT, fail, print_json, stdout_console
+
+_JSON_HELP = "Print JSON for scripts instead of a table."
+
+
+def _settings(c):
+    return c.config.images
+
+
+def _build(c, services, as_json: bool):
+    from traderadmin.dockerengine import DockerEngineError
+    from traderadmin.images import SERVICES, ImagesError, build_images, cache_root, docker_client
+    from traderadmin.images.progress import NullReporter, RichReporter
+
+    chosen = tuple(services) or SERVICES
+    unknown = sorted(set(chosen) - set(SERVICES))
+    if unknown:
+        fail(ValueError(f"unknown service {', '.join(unknown)}; known: {', '.join(SERVICES)}"), as_json)
+    settings = _settings(c)
+    try:
+        client = docker_client()
+        if as_json:
+            return build_images(ROOT, client, cache_root(), services=chosen, mirror=settings.debian_mirror,
+                                pull_base=settings.pull_base, reporter=NullReporter()), client
+        with RichReporter() as reporter:
+            return build_images(ROOT, client, cache_root(), services=chosen, mirror=settings.debian_mirror,
+                                pull_base=settings.pull_base, reporter=reporter), client
+    except (ImagesError, DockerEngineError) as e:
+        fail(e, as_json)
+
+
+def _size(size_bytes: int) -> str:
+    return f"{size_bytes / 1e6:.1f} MB"
+
+
+@task(
+    default=True,
+    iterable=["service"],
+    help={"service": "Build only this service (repeatable): orchestrator, scanner.", "json": _JSON_HELP},
+)
+def build(c, service=None, json=False):
+    """Build the images with content-hash tags; unchanged sources build nothing."""
+    from rich.table import Table
+
+    report, _ = _build(c, service or [], json)
+    if json:
+        print_json(report.as_dict())
+        return
+    out = stdout_console()
+    if report.base is not None:
+        out.print(f"base: {report.base.describe()}")
+        for note in report.base.notes:
+            out.print(f"  {note}")
+    table = Table(title_justify="left")
+    for column in ("service", "image", "result", "size", "stage s", "build s"):
+        table.add_column(column)
+    for image in report.images:
+        table.add_row(image.service, image.ref, "built" if image.built else "unchanged", _size(image.size_bytes),
+                      f"{image.stage_seconds:.1f}", f"{image.build_seconds:.1f}")
+    out.print(table)
+    out.print(f"done in {report.seconds:.1f}s")
+
+
+@task(name="list", help={"json": _JSON_HELP})
+def list_(c, json=False):
+    """List the service images and Python bases in the local Docker Engine."""
+    from rich.table import Table
+
+    from traderadmin.dockerengine import DockerEngineError
+    from traderadmin.images import docker_client, list_images
+
+    try:
+        rows = list_images(docker_client(start=False))
+    except DockerEngineError as e:
+        fail(e, json)
+    if json:
+        print_json([row.as_dict() for row in rows])
+        return
+    table = Table(title_justify="left")
+    for column in ("role", "image", "id", "size", "created"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(row.role, row.ref, row.image_id.removeprefix("sha256:")[:12], _size(row.size_bytes), row.created)
+    stdout_console().print(table)
+
+
+@task(help={
+    "provider": "Cluster provider: docker-desktop or local.",
+    "mode": "Docker Desktop's cluster mode: kubeadm or kind.",
+    "socket": "containerd socket of the local cluster (default: the one `cluster.up` starts).",
+    "json": _JSON_HELP,
+})
+def deliver(c, provider, mode=None, socket=None, json=False):
+    """Build (a no-op when unchanged), then make the images visible to the cluster's runtime."""
+    from pathlib import Path
+
+    from traderadmin.images import ImagesError, deliver_images
+
+    report, client = _build(c, [], json)
+    refs = [image.ref for image in report.images]
+    try:
+        deliveries = deliver_images(refs, provider, client=client, desktop_mode=mode,
+                                    containerd_socket=Path(socket) if socket else None)
+    except ImagesError as e:
+        fail(e, json)
+    if json:
+        print_json({"provider": provider, "images": [d.as_dict() for d in deliveries]})
+        return
+    out = stdout_console()
+    for d in deliveries:
+        out.print(f"{d.ref}: {d.action}" + (f" in {d.seconds:.1f}s" if d.action == "imported" else ""))
+
+
+ns = Collection(build, list_, deliver)
+# A top-level key of its own: invoke merges collection settings one level deep only.
+# Override in invoke.yaml (images.*) or with INVOKE_IMAGES_* variables.
+ns.configure({"images": {"debian_mirror": "http://deb.debian.org/debian", "pull_base": True}})

@@ -1,0 +1,28 @@
+"""One small exception family for everything that makes or moves images."""
+from __future__ import annotations
+
+
+class ImagesError(RuntimeError):
+    """Base: an image could not be made or delivered; the message says how to fix it."""
+
+
+class StagingError(ImagesError):
+    """A build input (static binary, wheels) could not be made on the host."""
+
+
+class BaseImageError(ImagesError):
+    """No Python base image could be found, pulled or made from Debian packages."""
+
+
+class BuildError(ImagesError):
+    """`docker build` of a staged context failed."""
+
+
+class DeliveryError(ImagesError):
+    """A built image could not be made visible to the cluster's container runtime."""
+
+
+def tail(text: str, lines: int = 25, limit: int = 4000) -> str:
+    """The end of a long tool output, short enough for an error message."""
+    kept = "\n".join(text.strip().splitlines()[-lines:])
+    return kept[-limit:]

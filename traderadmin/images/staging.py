@@ -1,0 +1,238 @@
+"""Build contexts staged on the host, so `docker build` needs no network and no registry.
+
+Each service gets `build/images/<service>/`: its Dockerfile plus what the
+Dockerfile copies in, made on the host — the scanner's static Go binary, the
+orchestrator's wheels (its own plus its dependencies as manylinux cp311 wheels)
+and its launcher. The services' engineers own the Dockerfiles; this module owns
+what is put next to them.
+
+Making the inputs is the slow part (a Go build, a wheel build, a pip resolve), so
+it is skipped when the service's sources and the staging recipe hash to what was
+staged last time and the staged files are still intact. The record of that lives
+in `build/images/.state/`, outside the contexts, so it never reaches an image.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from traderadmin.images.contenthash import tree_digest
+from traderadmin.images.errors import StagingError, tail
+
+STAGE_DIR = Path("build") / "images"
+STATE_DIR = STAGE_DIR / ".state"
+
+# Docker's architecture names, mapped for Go and for manylinux wheel tags.
+GOARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}
+WHEEL_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}
+
+# The bases run CPython 3.11 on Debian bookworm or newer (glibc >= 2.36).
+TARGET_PYTHON = "3.11"
+TARGET_ABI = "cp311"
+TARGET_GLIBC_MINOR = 36
+OLDEST_MANYLINUX_MINOR = 17
+# Wheels stay byte-identical across rebuilds of the same source (zip timestamps).
+SOURCE_DATE_EPOCH = "315532800"
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class StagedContext:
+    service: str
+    path: Path
+    digest: str  # content of the staged context (Dockerfile + inputs), base image not included
+    restaged: bool
+    seconds: float
+
+
+def manylinux_platforms(arch: str, glibc_minor: int = TARGET_GLIBC_MINOR) -> list[str]:
+    """Every manylinux platform tag a glibc-2.<minor> system accepts, newest first.
+
+    pip does not widen `--platform manylinux_2_36_x86_64` to the older tags the
+    system also runs, so they are listed one by one (2014/2010/1 are aliases).
+    """
+    tags = [f"manylinux_2_{minor}_{arch}" for minor in range(glibc_minor, OLDEST_MANYLINUX_MINOR - 1, -1)]
+    return [*tags, f"manylinux2014_{arch}", f"manylinux2010_{arch}", f"manylinux1_{arch}"]
+
+
+def _run(command: list[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None, what: str, fix: str) -> str:
+    try:
+        proc = subprocess.run(command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    except FileNotFoundError as exc:
+        raise StagingError(f"{what}: {command[0]} not found. Fix: {fix}") from exc
+    if proc.returncode != 0:
+        raise StagingError(
+            f"{what}: `{' '.join(command)}` failed (exit {proc.returncode}):\n{tail(proc.stdout + proc.stderr)}"
+        )
+    return proc.stdout
+
+
+def _copy_required(source: Path, dest: Path, service: str) -> None:
+    if not source.is_file():
+        raise StagingError(f"{service}: {source} is missing; the service's Dockerfile and files it copies must exist")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(source, dest)
+
+
+class Stager(ABC):
+    """How one service's build context is made."""
+
+    def __init__(self, service: str, source: Path, arch: str) -> None:
+        self.service = service
+        self.source = source
+        self.arch = arch
+
+    @abstractmethod
+    def recipe(self) -> dict[str, str]:
+        """Facts besides the source tree that decide the staged bytes."""
+
+    @abstractmethod
+    def populate(self, dest: Path, log: Log) -> None:
+        """Fill the empty folder `dest` with the Dockerfile and everything it copies."""
+
+    def inputs_digest(self) -> str:
+        if not self.source.is_dir():
+            raise StagingError(f"{self.service}: source folder {self.source} does not exist")
+        return tree_digest(self.source, extra=self.recipe())
+
+
+class GoStaticStager(Stager):
+    """A Go service `FROM scratch`: its Dockerfile copies the static binary named after
+    the service. CGO off, paths trimmed, no VCS stamp, so the same source gives the
+    same bytes (a dirty work tree elsewhere must not change the tag)."""
+
+    build_flags = ("-trimpath", "-buildvcs=false", "-ldflags=-s -w")
+
+    def _goarch(self) -> str:
+        try:
+            return GOARCH[self.arch]
+        except KeyError:
+            raise StagingError(f"{self.service}: no Go architecture known for Docker's {self.arch!r}") from None
+
+    def recipe(self) -> dict[str, str]:
+        version = _run(
+            ["go", "env", "GOVERSION"],
+            what=f"{self.service}: reading the Go version",
+            fix="install Go (https://go.dev/dl/) and put it on PATH",
+        ).strip()
+        return {"go": version, "goos": "linux", "goarch": self._goarch(), "flags": " ".join(self.build_flags)}
+
+    def populate(self, dest: Path, log: Log) -> None:
+        _copy_required(self.source / "Dockerfile", dest / "Dockerfile", self.service)
+        log(f"{self.service}: go build ({self._goarch()}, static)")
+        _run(
+            ["go", "build", *self.build_flags, "-o", str(dest / self.service), "."],
+            cwd=self.source,
+            env={"CGO_ENABLED": "0", "GOOS": "linux", "GOARCH": self._goarch()},
+            what=f"{self.service}: building the static binary",
+            fix="install Go (https://go.dev/dl/) and put it on PATH",
+        )
+
+
+class OrchestratorStager(Stager):
+    """Wheels made on the host: the image installs them with no index and no network."""
+
+    def _wheel_arch(self) -> str:
+        try:
+            return WHEEL_ARCH[self.arch]
+        except KeyError:
+            raise StagingError(f"orchestrator: no wheel architecture known for Docker's {self.arch!r}") from None
+
+    def recipe(self) -> dict[str, str]:
+        return {
+            "python": TARGET_PYTHON,
+            "abi": TARGET_ABI,
+            "platforms": " ".join(manylinux_platforms(self._wheel_arch())),
+            "source_date_epoch": SOURCE_DATE_EPOCH,
+        }
+
+    def populate(self, dest: Path, log: Log) -> None:
+        _copy_required(self.source / "Dockerfile", dest / "Dockerfile", self.service)
+        _copy_required(self.source / "bin" / "orchestrator", dest / "bin" / "orchestrator", self.service)
+        wheels = dest / "wheels"
+        wheels.mkdir()
+        pip_env = {"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+        fix = "check that PyPI is reachable (pip config / proxy) and that services/orchestrator builds with `pip wheel`"
+        with tempfile.TemporaryDirectory(prefix="own-wheel-") as own:
+            log("orchestrator: pip wheel (the service itself)")
+            _run(
+                [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-input", "--progress-bar", "off",
+                 "--wheel-dir", own, str(self.source)],
+                env=pip_env,
+                what="orchestrator: building its wheel",
+                fix=fix,
+            )
+            built = sorted(Path(own).glob("*.whl"))
+            if len(built) != 1:
+                raise StagingError(f"orchestrator: `pip wheel` made {len(built)} wheels, expected one: {built}")
+            own_wheel = wheels / built[0].name
+            shutil.copy(built[0], own_wheel)
+        platforms = [arg for tag in manylinux_platforms(self._wheel_arch()) for arg in ("--platform", tag)]
+        log(f"orchestrator: pip download of its dependencies (cp311, {self._wheel_arch()} manylinux)")
+        _run(
+            [sys.executable, "-m", "pip", "download", "--no-input", "--progress-bar", "off",
+             "--only-binary=:all:", "--implementation", "cp", "--python-version", TARGET_PYTHON,
+             "--abi", TARGET_ABI, *platforms, "--dest", str(wheels), str(own_wheel)],
+            env=pip_env,
+            what="orchestrator: downloading dependency wheels",
+            fix=fix,
+        )
+
+
+# The config writer (deploy/'s only read-write user of the config volume) is built
+# like the scanner, so one build makes every image a deploy needs.
+STAGERS: dict[str, type[Stager]] = {
+    "configwriter": GoStaticStager,
+    "orchestrator": OrchestratorStager,
+    "scanner": GoStaticStager,
+}
+SERVICES = tuple(sorted(STAGERS))
+
+
+def _read_record(path: Path) -> dict[str, str]:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def stage(service: str, root: Path, arch: str, *, log: Log = lambda _msg: None) -> StagedContext:
+    """Make `build/images/<service>/` unless it already holds what the sources give."""
+    started = time.monotonic()
+    try:
+        stager = STAGERS[service](service, root / "services" / service, arch)
+    except KeyError:
+        raise StagingError(f"unknown service {service!r}; known: {', '.join(SERVICES)}") from None
+    context = root / STAGE_DIR / service
+    record_path = root / STATE_DIR / f"{service}.json"
+    inputs = stager.inputs_digest()
+    record = _read_record(record_path)
+    if record.get("inputs") == inputs and context.is_dir():
+        digest = tree_digest(context, ignore=False)
+        if digest == record.get("context"):
+            return StagedContext(service, context, digest, False, time.monotonic() - started)
+        log(f"{service}: staged files changed since they were made; staging again")
+    context.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{service}-", dir=context.parent))
+    try:
+        stager.populate(fresh, log)
+        digest = tree_digest(fresh, ignore=False)
+        if context.exists():
+            shutil.rmtree(context)
+        fresh.rename(context)
+    finally:
+        if fresh.exists():
+            shutil.rmtree(fresh)
+    record_path.parent.mkdir(parents=True, exist_ok=True)
+    record_path.write_text(json.dumps({"inputs": inputs, "context": digest}, indent=2) + "\n")
+    return StagedContext(service, context, digest, True, time.monotonic() - started)
