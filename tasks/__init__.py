@@ -6,12 +6,10 @@ inside its body.
 """
 from invoke import Collection
 
-from . import cluster, config, doctor, images, test
+from . import config, images, test
 
 ns = Collection()
-ns.add_collection(cluster)
 ns.add_collection(config)
-ns.add_task(doctor.doctor)
 ns.add_collection(images)
 ns.add_collection(test)
 
