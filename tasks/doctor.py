@@ -1,0 +1,24 @@
+"""Check this machine: toolkit packages, Docker, the cluster, and the desktop app's tools."""
+from invoke import task
+
+
+@task(help={"json": "print the checks as JSON"})
+def doctor(c, json=False):
+    """Run every check and show a table with the fix for each failing row; exit 1 if a required check fails."""
+    import json as jsonlib
+
+    from traderadmin.cluster import doctor as checks
+
+    results = checks.run_checks()
+    if json:
+        print(jsonlib.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        colour = {"ok": "green", "warn": "yellow", "FAIL": "red"}
+        table = Table("check", "for", "status", "detail", "fix")
+        for r in results:
+            table.add_row(r.name, r.group, f"[{colour[r.status]}]{r.status}[/]", r.detail, r.fix)
+        Console().print(table)
+    raise SystemExit(checks.exit_code(results))

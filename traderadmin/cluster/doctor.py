@@ -1,0 +1,221 @@
+"""`invoke doctor`: is this machine ready? One row per check, each failure with its fix.
+
+A check is a plain function returning a Finding; `CHECKS` is the ordered list
+`run_checks` walks. To add one (e.g. for the desktop app), write the function
+and append a DoctorCheck to CHECKS, or call `register(...)` as a decorator.
+"""
+from __future__ import annotations
+
+import importlib.metadata as metadata
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
+from typing import Callable
+
+from traderadmin import dockerengine
+from traderadmin.cluster import detect, kube
+
+MIN_GO = (1, 24)
+MIN_NODE = 18
+# pyproject pins every dependency exactly: name[extras]==version[; marker]
+PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*==\s*(?P<version>[^;\s]+)\s*(?:;\s*(?P<marker>.*))?$")
+
+
+@dataclass(frozen=True)
+class Finding:
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+@dataclass(frozen=True)
+class DoctorCheck:
+    name: str
+    group: str
+    required: bool
+    run: Callable[[], Finding]
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    group: str
+    required: bool
+    ok: bool
+    detail: str
+    fix: str
+
+    @property
+    def status(self) -> str:
+        if self.ok:
+            return "ok"
+        return "FAIL" if self.required else "warn"
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "status": self.status}
+
+
+CHECKS: list[DoctorCheck] = []
+
+
+def register(name: str, group: str, required: bool = True) -> Callable[[Callable[[], Finding]], Callable[[], Finding]]:
+    def add(func: Callable[[], Finding]) -> Callable[[], Finding]:
+        CHECKS.append(DoctorCheck(name, group, required, func))
+        return func
+
+    return add
+
+
+def _run(cmd: list[str], timeout: float = 20) -> tuple[int, str]:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return 1, str(exc)
+    return proc.returncode, (proc.stdout + proc.stderr).strip()
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    match = re.search(r"(\d+)\.(\d+)(?:\.(\d+))?", text)
+    return tuple(int(g) for g in match.groups() if g is not None) if match else ()
+
+
+@register("Python", "toolkit")
+def check_python() -> Finding:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info >= (3, 11):
+        return Finding(True, f"Python {version}")
+    return Finding(False, f"Python {version} is older than 3.11", "install Python 3.11+ and reinstall: pip install -e '.[dev]'")
+
+
+@register("Python packages", "toolkit")
+def check_python_packages() -> Finding:
+    try:
+        requires = metadata.requires("traderadmin") or []
+    except metadata.PackageNotFoundError:
+        return Finding(False, "traderadmin is not installed", "pip install -e '.[dev]'")
+    wrong = []
+    checked = 0
+    for line in requires:
+        match = PIN.match(line)
+        # Extras (dev tools) are not needed to run the toolkit.
+        if match is None or "extra" in (match.group("marker") or ""):
+            continue
+        checked += 1
+        name, wanted = match.group("name"), match.group("version")
+        try:
+            installed = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            wrong.append(f"{name} missing")
+            continue
+        if installed != wanted:
+            wrong.append(f"{name} {installed} (pinned {wanted})")
+    if wrong:
+        return Finding(False, "; ".join(wrong), "pip install -e '.[dev]'")
+    return Finding(True, f"{checked} pinned packages installed")
+
+
+@register("Docker Engine", "images")
+def check_docker() -> Finding:
+    status = dockerengine.docker_status()
+    if status.running:
+        info = kube.docker_info()
+        store = detect.uses_containerd_image_store(info)
+        where = "Docker Desktop" if detect.is_docker_desktop_engine(info) else "Docker Engine"
+        store_text = {True: "containerd image store", False: "classic image store", None: "image store unknown"}[store]
+        return Finding(True, f"{where} {status.server_version} ({store_text})")
+    return Finding(False, status.error or "not running", dockerengine.manual_fix())
+
+
+@register("Kubernetes cluster", "cluster")
+def check_cluster() -> Finding:
+    from traderadmin.cluster import providers
+
+    try:
+        name, why = providers.resolve_provider_name("auto")
+    except providers.ProviderError as exc:
+        return Finding(False, "no provider fits this machine", str(exc))
+    provider = providers.get_provider(name)
+    contexts = [c.name for c in kube.list_contexts()[0]]
+    if provider.context not in contexts:
+        fix = "invoke cluster.up" if name == "local" else detect.ENABLE_KUBERNETES_FIX
+        return Finding(False, f"provider {name} ({why}): no {provider.context!r} context in kubeconfig", fix)
+    try:
+        detection, nodes = providers.detect_context(provider.context)
+    except kube.KubeError as exc:
+        fix = "invoke cluster.up" if name == "local" else f"start Docker Desktop; {detect.ENABLE_KUBERNETES_FIX}"
+        return Finding(False, str(exc), fix)
+    mode = f", {detection.mode} mode" if detection.mode else ""
+    summary = f"{detection.provider}{mode} via context {provider.context}: {detection.reason}"
+    if detection.provider != name or not detection.supported:
+        return Finding(False, summary, "switch to a supported provider: invoke cluster.up --provider local|docker-desktop")
+    if detection.problems:
+        return Finding(False, summary + "; " + "; ".join(detection.problems), detection.problems[0].split("Fix: ")[-1])
+    not_ready = [n.name for n in nodes if not n.ready]
+    if not_ready:
+        return Finding(False, f"{summary}; node(s) not Ready: {', '.join(not_ready)}", "invoke cluster.up")
+    return Finding(True, f"{summary}; {len(nodes)} node(s) Ready ({nodes[0].kubelet_version})")
+
+
+@register("Go", "images")
+def check_go() -> Finding:
+    if shutil.which("go") is None:
+        return Finding(False, "go not found", f"install Go >= {MIN_GO[0]}.{MIN_GO[1]} from https://go.dev/dl/")
+    code, out = _run(["go", "env", "GOVERSION"])
+    version = _version_tuple(out)
+    if code != 0 or version[:2] < MIN_GO:
+        return Finding(False, f"{out or 'go env failed'} is older than {MIN_GO[0]}.{MIN_GO[1]}", "install a newer Go from https://go.dev/dl/")
+    return Finding(True, out)
+
+
+@register("Node.js / npm", "desktop app", required=False)
+def check_node() -> Finding:
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return Finding(False, "node or npm not found", "install Node.js 20 LTS (https://nodejs.org/ or apt-get install nodejs npm)")
+    _, node = _run(["node", "--version"])
+    _, npm = _run(["npm", "--version"])
+    if (_version_tuple(node) or (0,))[0] < MIN_NODE:
+        return Finding(False, f"node {node} is older than {MIN_NODE}", "install Node.js 20 LTS")
+    return Finding(True, f"node {node}, npm {npm}")
+
+
+@register("Wails CLI", "desktop app", required=False)
+def check_wails() -> Finding:
+    if shutil.which("wails") is None:
+        return Finding(
+            False,
+            "wails not found on PATH",
+            "go install github.com/wailsapp/wails/v2/cmd/wails@latest and add $(go env GOPATH)/bin to PATH",
+        )
+    code, out = _run(["wails", "version"])
+    return Finding(code == 0, out.splitlines()[0] if out else "wails version failed", "" if code == 0 else "reinstall the Wails CLI")
+
+
+@register("WebKitGTK", "desktop app", required=False)
+def check_webkitgtk() -> Finding:
+    if sys.platform != "linux":
+        return Finding(True, "not needed on this OS (Wails uses the system web view)")
+    if shutil.which("pkg-config") is None:
+        return Finding(False, "pkg-config not found", "apt-get install -y pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev")
+    for module, note in (("webkit2gtk-4.0", ""), ("webkit2gtk-4.1", " (build the app with -tags webkit2_41)")):
+        code, out = _run(["pkg-config", "--modversion", module])
+        if code == 0:
+            return Finding(True, f"{module} {out}{note}")
+    return Finding(False, "neither webkit2gtk-4.0 nor webkit2gtk-4.1 development files found",
+                   "apt-get install -y libgtk-3-dev libwebkit2gtk-4.1-dev")
+
+
+def run_checks(checks: list[DoctorCheck] | None = None) -> list[CheckResult]:
+    results = []
+    for check in CHECKS if checks is None else checks:
+        try:
+            finding = check.run()
+        except Exception as exc:  # a broken check is a failing row, not a crashed doctor
+            finding = Finding(False, f"check crashed: {type(exc).__name__}: {exc}", "report this as a bug")
+        results.append(CheckResult(check.name, check.group, check.required, finding.ok, finding.detail, finding.fix))
+    return results
+
+
+def exit_code(results: list[CheckResult]) -> int:
+    return 1 if any(r.required and not r.ok for r in results) else 0

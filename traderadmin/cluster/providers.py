@@ -1,0 +1,198 @@
+"""Cluster providers: how the toolkit brings a cluster up, reaches it, and gets images into it.
+
+`get_provider("auto" | "local" | "docker-desktop")` returns one; the rest of the
+toolkit talks to the Provider interface (context name, up/down/status,
+load_images) and never to a specific cluster.
+"""
+from __future__ import annotations
+
+import os
+import platform
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Protocol
+
+from traderadmin.cluster import detect, kube
+
+Progress = Callable[[str], None]
+
+
+class ProviderError(RuntimeError):
+    """The provider cannot do what was asked; the message carries the fix."""
+
+
+@dataclass
+class ProviderStatus:
+    provider: str
+    context: str
+    reachable: bool
+    node_ready: bool
+    mode: str = ""
+    nodes: list[str] = field(default_factory=list)
+    detail: str = ""
+    problems: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+class Provider(Protocol):
+    name: str
+    context: str
+
+    def up(self, progress: Progress, log: Progress) -> ProviderStatus: ...
+
+    def down(self, progress: Progress) -> str: ...
+
+    def status(self) -> ProviderStatus: ...
+
+    def load_images(self, refs: list[str]) -> None:
+        """Make images built by the local Docker Engine usable by pods (no registry involved)."""
+        ...
+
+
+def detect_context(context: str, kubeconfig: str | None = None) -> tuple[detect.Detection, list[kube.NodeInfo]]:
+    """Classify a reachable context by its nodes (raises KubeError when unreachable)."""
+    facts = {c.name: c for c in kube.list_contexts(kubeconfig)[0]}
+    nodes = kube.list_nodes(context, kubeconfig)
+    store = detect.uses_containerd_image_store(kube.docker_info()) if context == detect.DOCKER_DESKTOP_CONTEXT else None
+    detection = detect.classify(facts.get(context, detect.ContextFacts(context)), [n.name for n in nodes], store)
+    return detection, nodes
+
+
+def _status_from(provider: str, context: str) -> ProviderStatus:
+    try:
+        detection, nodes = detect_context(context)
+    except kube.KubeError as exc:
+        return ProviderStatus(provider, context, reachable=False, node_ready=False, detail=str(exc))
+    problems = list(detection.problems)
+    if detection.provider != provider:
+        problems.append(f"context {context!r} looks like provider {detection.provider!r}: {detection.reason}")
+    return ProviderStatus(
+        provider,
+        context,
+        reachable=True,
+        node_ready=bool(nodes) and all(n.ready for n in nodes),
+        mode=detection.mode,
+        nodes=[n.name for n in nodes],
+        detail=detection.reason,
+        problems=problems,
+    )
+
+
+class LocalProvider:
+    """The single-node cluster built from upstream sources (Linux, root)."""
+
+    name = "local"
+    context = detect.LOCAL_CONTEXT
+
+    def up(self, progress: Progress, log: Progress) -> ProviderStatus:
+        from traderadmin.localcluster import lifecycle
+
+        try:
+            lifecycle.up(progress, log)
+        except Exception as exc:
+            raise ProviderError(str(exc)) from exc
+        return self.status()
+
+    def down(self, progress: Progress) -> str:
+        from traderadmin.localcluster import lifecycle
+
+        stopped = lifecycle.down(progress)
+        return f"stopped: {', '.join(stopped)}" if stopped else "nothing was running"
+
+    def status(self) -> ProviderStatus:
+        from traderadmin.localcluster import lifecycle
+
+        local = lifecycle.status()
+        result = _status_from(self.name, self.context) if local.running else ProviderStatus(
+            self.name, self.context, reachable=False, node_ready=False,
+            detail="local cluster is not running. Fix: invoke cluster.up --provider local",
+        )
+        result.extra = {
+            "state_dir": local.state_dir,
+            "kubeconfig": local.kubeconfig,
+            "kubernetes_version": local.kubernetes_version,
+            "rss_mib_total": local.rss_mib_total,
+            "components": [asdict(c) for c in local.components],
+        }
+        return result
+
+    def load_images(self, refs: list[str]) -> None:
+        from traderadmin.localcluster import images
+        from traderadmin.localcluster.layout import Layout
+        from traderadmin.localcluster.paths import state_dir
+
+        images.import_docker_images(Layout(state_dir()), refs)
+
+
+class DockerDesktopProvider:
+    """Docker Desktop's Kubernetes; Docker Desktop owns its lifecycle, the toolkit only checks it."""
+
+    name = "docker-desktop"
+    context = detect.DOCKER_DESKTOP_CONTEXT
+
+    def up(self, progress: Progress, log: Progress) -> ProviderStatus:
+        progress("checking Docker Desktop's Kubernetes")
+        contexts = [c.name for c in kube.list_contexts()[0]]
+        if self.context not in contexts:
+            raise ProviderError(f"Docker Desktop's Kubernetes is not enabled (no {self.context!r} context). Fix: {detect.ENABLE_KUBERNETES_FIX}")
+        status = self.status()
+        if not status.reachable:
+            raise ProviderError(
+                f"Docker Desktop's Kubernetes does not answer ({status.detail}). "
+                f"Fix: start Docker Desktop and check {detect.ENABLE_KUBERNETES_FIX}"
+            )
+        if status.problems:
+            raise ProviderError("; ".join(status.problems))
+        return status
+
+    def down(self, progress: Progress) -> str:
+        return "Docker Desktop manages its cluster; to stop it: Docker Desktop → Settings → Kubernetes → untick Enable Kubernetes"
+
+    def status(self) -> ProviderStatus:
+        return _status_from(self.name, self.context)
+
+    def load_images(self, refs: list[str]) -> None:
+        status = self.status()
+        if status.mode == "kind" and status.problems:
+            raise ProviderError("; ".join(status.problems))
+        # kubeadm mode runs on the Docker Engine itself; kind mode with the containerd
+        # image store sees the engine's images: nothing to copy either way.
+
+
+PROVIDERS: dict[str, Callable[[], Provider]] = {
+    "local": LocalProvider,
+    "docker-desktop": DockerDesktopProvider,
+}
+
+
+def _linux_root_debian() -> bool:
+    if platform.system() != "Linux" or os.geteuid() != 0:
+        return False
+    try:
+        text = Path("/etc/os-release").read_text()
+    except OSError:
+        return False
+    return any(word in text for word in ("ID=debian", "ID=ubuntu", "ID_LIKE=debian", 'ID_LIKE="debian', "ID_LIKE=ubuntu"))
+
+
+def resolve_provider_name(name: str = "auto") -> tuple[str, str]:
+    """Turn "auto" into a concrete provider; return (name, why)."""
+    if name != "auto":
+        if name not in PROVIDERS:
+            raise ProviderError(f"Unknown provider {name!r}; choose one of: auto, {', '.join(PROVIDERS)}")
+        return name, "asked for"
+    contexts = [c.name for c in kube.list_contexts()[0]]
+    # A running local cluster wins: it is what this machine's user set up.
+    if detect.LOCAL_CONTEXT in contexts and _linux_root_debian():
+        return "local", f"kubeconfig has the {detect.LOCAL_CONTEXT!r} context"
+    try:
+        return detect.auto_provider(contexts, detect.is_docker_desktop_engine(kube.docker_info()), _linux_root_debian())
+    except ValueError as exc:
+        raise ProviderError(str(exc)) from exc
+
+
+def get_provider(name: str = "auto") -> Provider:
+    return PROVIDERS[resolve_provider_name(name)[0]]()

@@ -1,0 +1,162 @@
+"""The processes of the local cluster: how each is started and how it says it is healthy.
+
+Order matters: containerd and etcd first, the API server next, then what talks
+to it. Every component listens on loopback except the API server (pods reach it
+through the `kubernetes` Service) and the kubelet (the API server reaches it on
+the node IP for exec, logs and the pod proxy).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from traderadmin.localcluster.layout import PROVISIONER_NAME, STORAGE_CLASS, Layout, Network
+
+
+@dataclass(frozen=True)
+class Health:
+    """An HTTP(S) endpoint answering 200 'ok' when the component is ready."""
+
+    url: str
+    client_cert: tuple[Path, Path] | None = None
+    ca: Path | None = None
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    argv: tuple[str, ...]
+    health: Health | None = None
+    # A socket whose appearance means ready (containerd has no HTTP endpoint).
+    socket: Path | None = None
+
+
+def components(
+    binaries: dict[str, Path],
+    layout: Layout,
+    network: Network,
+    node_name: str,
+    node_ip: str,
+) -> list[Component]:
+    pki = layout.pki
+    kc = layout.kubeconfigs
+    etcd_url = f"http://127.0.0.1:{network.etcd_client_port}"
+    peer_url = f"http://127.0.0.1:{network.etcd_peer_port}"
+    admin = (pki / "admin.crt", pki / "admin.key")
+    apiserver = f"https://127.0.0.1:{network.apiserver_port}"
+
+    def binary(name: str) -> str:
+        return str(binaries[name])
+
+    return [
+        Component(
+            "containerd",
+            ("containerd", "--config", str(layout.containerd_config)),
+            socket=layout.containerd_socket,
+        ),
+        Component(
+            "etcd",
+            (
+                binary("etcd"),
+                "--name=traderadmin-local",
+                f"--data-dir={layout.etcd_data}",
+                f"--listen-client-urls={etcd_url}",
+                f"--advertise-client-urls={etcd_url}",
+                f"--listen-peer-urls={peer_url}",
+                f"--initial-advertise-peer-urls={peer_url}",
+                f"--initial-cluster=traderadmin-local={peer_url}",
+                "--listen-metrics-urls=http://127.0.0.1:2381",
+                "--quota-backend-bytes=2147483648",
+                "--log-level=warn",
+            ),
+            health=Health("http://127.0.0.1:2381/health"),
+        ),
+        Component(
+            "kube-apiserver",
+            (
+                binary("kube-apiserver"),
+                f"--etcd-servers={etcd_url}",
+                f"--secure-port={network.apiserver_port}",
+                f"--advertise-address={node_ip}",
+                f"--service-cluster-ip-range={network.service_cidr}",
+                "--authorization-mode=Node,RBAC",
+                "--enable-admission-plugins=NodeRestriction",
+                "--allow-privileged=true",
+                f"--client-ca-file={pki / 'ca.crt'}",
+                f"--tls-cert-file={pki / 'apiserver.crt'}",
+                f"--tls-private-key-file={pki / 'apiserver.key'}",
+                f"--kubelet-client-certificate={pki / 'apiserver-kubelet-client.crt'}",
+                f"--kubelet-client-key={pki / 'apiserver-kubelet-client.key'}",
+                f"--kubelet-certificate-authority={pki / 'ca.crt'}",
+                "--kubelet-preferred-address-types=InternalIP,Hostname",
+                f"--service-account-key-file={pki / 'sa.pub'}",
+                f"--service-account-signing-key-file={pki / 'sa.key'}",
+                "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+                "--profiling=false",
+                "--v=1",
+            ),
+            health=Health(f"{apiserver}/readyz", client_cert=admin, ca=pki / "ca.crt"),
+        ),
+        Component(
+            "kube-controller-manager",
+            (
+                binary("kube-controller-manager"),
+                f"--kubeconfig={kc / 'controller-manager.conf'}",
+                f"--authentication-kubeconfig={kc / 'controller-manager.conf'}",
+                f"--authorization-kubeconfig={kc / 'controller-manager.conf'}",
+                "--bind-address=127.0.0.1",
+                "--leader-elect=false",
+                "--use-service-account-credentials=true",
+                f"--cluster-signing-cert-file={pki / 'ca.crt'}",
+                f"--cluster-signing-key-file={pki / 'ca.key'}",
+                f"--root-ca-file={pki / 'ca.crt'}",
+                f"--service-account-private-key-file={pki / 'sa.key'}",
+                f"--service-cluster-ip-range={network.service_cidr}",
+                "--profiling=false",
+                "--v=1",
+            ),
+            health=Health("https://127.0.0.1:10257/healthz"),
+        ),
+        Component(
+            "kube-scheduler",
+            (
+                binary("kube-scheduler"),
+                f"--kubeconfig={kc / 'scheduler.conf'}",
+                f"--authentication-kubeconfig={kc / 'scheduler.conf'}",
+                f"--authorization-kubeconfig={kc / 'scheduler.conf'}",
+                "--bind-address=127.0.0.1",
+                "--leader-elect=false",
+                "--profiling=false",
+                "--v=1",
+            ),
+            health=Health("https://127.0.0.1:10259/healthz"),
+        ),
+        Component(
+            "kubelet",
+            (
+                binary("kubelet"),
+                f"--config={layout.kubelet_config}",
+                f"--kubeconfig={kc / 'kubelet.conf'}",
+                f"--root-dir={layout.kubelet_root}",
+                f"--hostname-override={node_name}",
+                f"--node-ip={node_ip}",
+                "--v=1",
+            ),
+            health=Health("http://127.0.0.1:10248/healthz"),
+        ),
+        Component(
+            "kube-proxy",
+            (binary("kube-proxy"), f"--config={layout.kube_proxy_config}", "--v=1"),
+            health=Health("http://127.0.0.1:10256/healthz"),
+        ),
+        Component(
+            "hostpath-provisioner",
+            (
+                binary("hostpath-provisioner"),
+                f"--kubeconfig={kc / 'hostpath-provisioner.conf'}",
+                f"--provisioner-name={PROVISIONER_NAME}",
+                f"--storage-class={STORAGE_CLASS}",
+                f"--base-dir={layout.volumes}",
+            ),
+        ),
+    ]

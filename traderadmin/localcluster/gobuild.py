@@ -1,0 +1,234 @@
+"""Build the cluster's binaries from upstream Go modules through the Go proxy.
+
+Each build is a small module written into the cache folder that requires the
+upstream module (k8s.io/kubernetes, go.etcd.io/etcd/server/v3) and runs
+`go build` on its commands. Finished binaries land in a folder named by a key
+over everything that shapes them, so a cache hit is just a directory check, and
+Go's own module and build caches make a rebuild after a change incremental.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from traderadmin.localcluster import versions
+from traderadmin.localcluster.paths import cache_dir
+
+GO_SOURCES = Path(__file__).parent / "gosrc"
+COMPLETE_MARKER = ".complete"
+MIN_GO = (1, 24)
+
+
+class BuildError(RuntimeError):
+    """A Go build failed; the message names the log to read."""
+
+
+@dataclass(frozen=True)
+class GoBuild:
+    """One module folder, one `go build` invocation per output group."""
+
+    name: str
+    go_mod: str
+    # (package path, output path relative to the bin folder, or "" for "by package name")
+    targets: tuple[tuple[str, str], ...]
+    ldflags: str = ""
+    # Extra local packages: folder inside the module -> source folder to copy from.
+    local_packages: dict[str, Path] = field(default_factory=dict)
+
+    def key(self, go_version: str) -> str:
+        digest = hashlib.sha256()
+        for part in (self.go_mod, self.ldflags, repr(self.targets), go_version):
+            digest.update(part.encode())
+        for rel, src in sorted(self.local_packages.items()):
+            for file in sorted(src.glob("*.go")):
+                digest.update(f"{rel}/{file.name}".encode())
+                digest.update(file.read_bytes())
+        return digest.hexdigest()[:12]
+
+
+def go_binary() -> str:
+    go = shutil.which("go")
+    if go is None:
+        raise BuildError(
+            "Go is not installed (needed to build Kubernetes). Fix: install Go >= "
+            f"{MIN_GO[0]}.{MIN_GO[1]} from https://go.dev/dl/ and put its bin folder on PATH"
+        )
+    return go
+
+
+def go_version() -> str:
+    out = subprocess.run([go_binary(), "env", "GOVERSION"], capture_output=True, text=True, check=True)
+    version = out.stdout.strip()
+    parts = version.removeprefix("go").split(".")
+    if tuple(int(p) for p in parts[:2] if p.isdigit()) < MIN_GO:
+        raise BuildError(f"{version} is too old to build Kubernetes {versions.KUBERNETES_VERSION}; install Go >= 1.24")
+    return version
+
+
+def kubernetes_go_mod(version: str = versions.KUBERNETES_VERSION) -> str:
+    staging = versions.staging_version(version)
+    replaces = "\n".join(f"\t{m} => {m} {staging}" for m in versions.KUBERNETES_STAGING_MODULES)
+    return (
+        "module traderadmin.local/kubernetes-build\n\n"
+        "go 1.24.0\n\n"
+        f"require k8s.io/kubernetes {version}\n\n"
+        f"replace (\n{replaces}\n)\n"
+    )
+
+
+def etcd_go_mod(version: str = versions.ETCD_VERSION) -> str:
+    return (
+        "module traderadmin.local/etcd-build\n\n"
+        "go 1.26.0\n\n"
+        f"require go.etcd.io/etcd/server/v3 {version}\n"
+    )
+
+
+def kubernetes_ldflags(version: str = versions.KUBERNETES_VERSION) -> str:
+    """The -X flags upstream's release build sets, so components report their real version."""
+    major, minor, _ = version.lstrip("v").split(".")
+    values = {
+        "gitVersion": version,
+        "gitMajor": major,
+        "gitMinor": minor,
+        "gitTreeState": "clean",
+        "gitCommit": f"module-{version}",
+        # A fixed date keeps the build key, and so the cache, stable across runs.
+        "buildDate": "1970-01-01T00:00:00Z",
+    }
+    flags = ["-s", "-w"]
+    for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        flags += [f"-X {pkg}.{name}={value}" for name, value in values.items()]
+    return " ".join(flags)
+
+
+def kubernetes_build(version: str = versions.KUBERNETES_VERSION) -> GoBuild:
+    targets = tuple((f"k8s.io/kubernetes/cmd/{c}", "") for c in versions.KUBERNETES_COMPONENTS)
+    targets += (("./hostpath-provisioner", ""), ("./pause", ""))
+    return GoBuild(
+        name=f"kubernetes-{version}",
+        go_mod=kubernetes_go_mod(version),
+        targets=targets,
+        ldflags=kubernetes_ldflags(version),
+        local_packages={
+            "hostpath-provisioner": GO_SOURCES / "hostpath-provisioner",
+            "pause": GO_SOURCES / "pause",
+        },
+    )
+
+
+def etcd_build(version: str = versions.ETCD_VERSION) -> GoBuild:
+    return GoBuild(
+        name=f"etcd-{version}",
+        go_mod=etcd_go_mod(version),
+        targets=(("go.etcd.io/etcd/server/v3", "etcd"),),
+        ldflags="-s -w",
+    )
+
+
+def bin_dir_for(build: GoBuild, go_ver: str, root: Path | None = None) -> Path:
+    return (root or cache_dir()) / "bin" / f"{build.name}-{build.key(go_ver)}"
+
+
+def is_built(build: GoBuild, go_ver: str, root: Path | None = None) -> bool:
+    return (bin_dir_for(build, go_ver, root) / COMPLETE_MARKER).exists()
+
+
+def _prepare_module(build: GoBuild, module_dir: Path) -> None:
+    module_dir.mkdir(parents=True, exist_ok=True)
+    header = f"// traderadmin build module {build.name}; go build adds the indirect requirements below.\n"
+    go_mod = module_dir / "go.mod"
+    # `go build -mod=mod` appends indirect requirements: only reset the file when
+    # what we asked for changed, so go.sum and those lines stay valid.
+    if not go_mod.exists() or not go_mod.read_text().startswith(header + build.go_mod):
+        go_mod.write_text(header + build.go_mod)
+    for rel, src in build.local_packages.items():
+        dest = module_dir / rel
+        dest.mkdir(parents=True, exist_ok=True)
+        for file in src.glob("*.go"):
+            shutil.copyfile(file, dest / file.name)
+
+
+def _build_env() -> dict[str, str]:
+    # Static binaries, like upstream's release builds; they also run inside FROM scratch images.
+    return {**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local"}
+
+
+def run_build(
+    build: GoBuild,
+    log_path: Path,
+    progress: Callable[[str], None] = lambda _msg: None,
+    root: Path | None = None,
+) -> Path:
+    """Build `build` unless its binaries are cached; return the folder holding them."""
+    go_ver = go_version()
+    out_dir = bin_dir_for(build, go_ver, root)
+    if (out_dir / COMPLETE_MARKER).exists():
+        return out_dir
+    module_dir = (root or cache_dir()) / "src" / build.name
+    _prepare_module(build, module_dir)
+    staging = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with open(log_path, "a") as log:
+        log.write(f"\n=== {_dt.datetime.now().isoformat(timespec='seconds')} building {build.name} in {module_dir}\n")
+        groups: dict[str, list[str]] = {}
+        for package, output in build.targets:
+            groups.setdefault(output, []).append(package)
+        for output, packages in groups.items():
+            target = str(staging / output) if output else str(staging) + os.sep
+            cmd = [go_binary(), "build", "-mod=mod", "-v", "-ldflags", build.ldflags, "-o", target, *packages]
+            log.write("$ " + " ".join(cmd) + "\n")
+            log.flush()
+            _run_logged(cmd, module_dir, log, log_path, build.name, started, progress)
+    (staging / COMPLETE_MARKER).write_text(f"{go_ver}\n{time.monotonic() - started:.0f}s\n")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    staging.rename(out_dir)
+    return out_dir
+
+
+def _run_logged(
+    cmd: list[str],
+    cwd: Path,
+    log,
+    log_path: Path,
+    name: str,
+    started: float,
+    progress: Callable[[str], None],
+) -> None:
+    proc = subprocess.Popen(cmd, cwd=cwd, env=_build_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    compiled = 0
+    for line in proc.stdout:
+        log.write(line)
+        if not line.startswith(("go: downloading", "#")):
+            compiled += 1
+        progress(f"building {name}: {compiled} packages compiled, {time.monotonic() - started:.0f}s (log: {log_path})")
+    if proc.wait() != 0:
+        log.flush()
+        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
+        raise BuildError(f"`go build` for {name} failed (exit {proc.returncode}). Last lines of {log_path}:\n{tail}")
+
+
+def build_all(
+    log_path: Path,
+    progress: Callable[[str], None] = lambda _msg: None,
+    root: Path | None = None,
+) -> dict[str, Path]:
+    """Build (or find cached) Kubernetes and etcd; map each binary name to its path."""
+    binaries: dict[str, Path] = {}
+    for build in (kubernetes_build(), etcd_build()):
+        folder = run_build(build, log_path, progress, root)
+        for path in folder.iterdir():
+            if not path.name.startswith("."):
+                binaries[path.name] = path
+    return binaries

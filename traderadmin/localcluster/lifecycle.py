@@ -1,0 +1,348 @@
+"""Bring the local cluster up, take it down, and report on it.
+
+`up` is idempotent: whatever already runs is left alone, so with everything up
+it only checks health. A component that fails to become healthy stops `up`
+with the tail of its own log.
+"""
+from __future__ import annotations
+
+import fcntl
+import json
+import shutil
+import subprocess
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator
+
+import requests
+
+from traderadmin import dockerengine
+from traderadmin.localcluster import bootstrap, configfiles, gobuild, host, images, kubeconfigs, pki, processes
+from traderadmin.localcluster.components import Component, components
+from traderadmin.localcluster.layout import CONTEXT_NAME, K8S_NAMESPACE, Layout, Network
+from traderadmin.localcluster.paths import state_dir
+
+Progress = Callable[[str], None]
+
+START_TIMEOUTS = {"kube-apiserver": 120.0, "kubelet": 90.0, "etcd": 60.0}
+DEFAULT_START_TIMEOUT = 60.0
+NODE_READY_TIMEOUT = 120.0
+# Stop order: the node agents first so nothing restarts what is being stopped.
+STOP_ORDER = (
+    "hostpath-provisioner",
+    "kube-proxy",
+    "kubelet",
+    "kube-scheduler",
+    "kube-controller-manager",
+    "containerd",
+    "kube-apiserver",
+    "etcd",
+)
+
+
+class ClusterError(RuntimeError):
+    """The local cluster could not be brought up or down; the message says what to do."""
+
+
+@dataclass
+class ComponentStatus:
+    name: str
+    pid: int | None
+    healthy: bool
+    rss_mib: float
+    log: str
+
+
+@dataclass
+class ClusterStatus:
+    provider: str
+    context: str
+    state_dir: str
+    running: bool
+    node_ready: bool
+    node: str
+    kubernetes_version: str
+    components: list[ComponentStatus] = field(default_factory=list)
+    rss_mib_total: float = 0.0
+    kubeconfig: str = ""
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2)
+
+
+def _layout() -> Layout:
+    return Layout(state_dir())
+
+
+@contextmanager
+def _exclusive(layout: Layout) -> Iterator[None]:
+    """Two `cluster.up`s at once would start every component twice."""
+    layout.state.mkdir(parents=True, exist_ok=True)
+    with open(layout.state / ".lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ClusterError(f"Another cluster.up/down is running (lock {layout.state / '.lock'}); wait for it") from None
+        yield
+
+
+def _healthy(component: Component) -> bool:
+    if component.socket is not None:
+        return component.socket.exists()
+    if component.health is None:
+        return True
+    h = component.health
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # self-signed serving certs of the controllers
+        try:
+            response = requests.get(h.url, cert=h.client_cert, verify=str(h.ca) if h.ca else False, timeout=3)
+        except requests.RequestException:
+            return False
+    return response.status_code == 200
+
+
+def _wait_healthy(component: Component, pid: int, layout: Layout, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not _healthy(component):
+        if processes.exited(pid):
+            raise ClusterError(
+                f"{component.name} exited while starting. Last lines of {layout.log(component.name)}:\n"
+                f"{processes.tail(layout.log(component.name))}"
+            )
+        if time.monotonic() > deadline:
+            raise ClusterError(
+                f"{component.name} did not become healthy within {timeout:.0f}s. "
+                f"Last lines of {layout.log(component.name)}:\n{processes.tail(layout.log(component.name))}"
+            )
+        time.sleep(0.5)
+
+
+def _prepare_files(layout: Layout, network: Network, binaries: dict[str, Path], node: host.NodeIdentity) -> str:
+    pki.ensure_pki(layout.pki, pki.ClusterIdentity(node.name, node.ip, network.service_ip))
+    kubeconfigs.write_component_kubeconfigs(layout, network)
+    pause_ref = images.pause_image_ref(binaries["pause"])
+    files = {
+        layout.containerd_config: configfiles.containerd_toml(layout, pause_ref),
+        layout.cni_conf_dir / "10-traderadmin.conflist": configfiles.cni_conflist(layout, network),
+        layout.kubelet_config: configfiles.kubelet_config(layout, network),
+        layout.kube_proxy_config: configfiles.kube_proxy_config(layout, network, node.name),
+    }
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
+    for folder in (layout.logs, layout.pids, layout.etcd_data, layout.volumes, layout.pod_logs, layout.kubelet_root):
+        folder.mkdir(parents=True, exist_ok=True)
+    layout.etcd_data.chmod(0o700)
+    return pause_ref
+
+
+def _kubectl(binaries: dict[str, Path], layout: Layout, *args: str) -> subprocess.CompletedProcess[str]:
+    return bootstrap.kubectl(binaries["kubectl"], layout.admin_kubeconfig, *args)
+
+
+def _node_ready(binaries: dict[str, Path], layout: Layout, node: str) -> bool:
+    proc = _kubectl(binaries, layout, "get", "node", node, "-o", "json")
+    if proc.returncode != 0:
+        return False
+    conditions = json.loads(proc.stdout).get("status", {}).get("conditions", [])
+    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+
+
+def _wait_until(check: Callable[[], bool], timeout: float, what: str, hint: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise ClusterError(f"{what} not reached within {timeout:.0f}s. {hint}")
+        time.sleep(1)
+
+
+def up(progress: Progress = lambda _m: None, log: Progress = print) -> ClusterStatus:
+    """Install, build, configure and start whatever is missing; return once the node is Ready."""
+    host.check_supported()
+    layout, network = _layout(), Network()
+    with _exclusive(layout):
+        progress("checking host packages")
+        host.install_packages(host.missing_packages(), log)
+        progress("checking Docker Engine")
+        dockerengine.ensure_docker(log=log)
+        binaries = gobuild.build_all(layout.log("build"), progress)
+        node = host.node_identity()
+        progress("writing certificates and configuration")
+        pause_ref = _prepare_files(layout, network, binaries, node)
+        host.prepare_kernel()
+        host.ensure_firewall_rules(network)
+        for component in components(binaries, layout, network, node.name, node.ip):
+            pid = processes.running_pid(layout.pid(component.name), component.argv[0])
+            if pid is None:
+                progress(f"starting {component.name}")
+                pid = processes.start(component.argv, layout.pid(component.name), layout.log(component.name))
+            else:
+                progress(f"{component.name} already running (pid {pid})")
+            timeout = START_TIMEOUTS.get(component.name, DEFAULT_START_TIMEOUT)
+            _wait_healthy(component, pid, layout, timeout)
+            if component.name == "containerd":
+                progress("importing the pause image into containerd")
+                images.ensure_pause_image(layout, binaries["pause"])
+            if component.name == "kube-apiserver":
+                progress("applying RBAC and the hostpath StorageClass")
+                bootstrap.apply_cluster_objects(binaries["kubectl"], layout.admin_kubeconfig)
+        progress(f"waiting for node {node.name} to be Ready")
+        _wait_until(
+            lambda: _node_ready(binaries, layout, node.name),
+            NODE_READY_TIMEOUT,
+            f"Node {node.name} Ready",
+            f"See {layout.log('kubelet')} and {layout.log('containerd')}.",
+        )
+        _wait_until(
+            lambda: _kubectl(binaries, layout, "get", "serviceaccount", "default", "-n", "default").returncode == 0,
+            60,
+            "ServiceAccount default/default",
+            f"See {layout.log('kube-controller-manager')}.",
+        )
+        kubeconfigs.write_standalone_kubeconfig(layout, network)
+        merged = kubeconfigs.merge_into_user_kubeconfig(layout, network)
+        log(f"Context {CONTEXT_NAME} is in {merged} (pause image {pause_ref})")
+    return status()
+
+
+def _kill_pods(layout: Layout) -> None:
+    """With the kubelet stopped, kill every container of the cluster's containerd and delete it.
+
+    containerd's shims keep containers running after containerd itself exits,
+    so without this `down` would leave pods (and their mounts) behind.
+    """
+    def ctr(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["ctr", "--address", str(layout.containerd_socket), "--namespace", K8S_NAMESPACE, *args],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    listed = ctr("tasks", "ls", "-q")
+    if listed.returncode != 0:
+        return
+    for task in listed.stdout.split():
+        ctr("tasks", "kill", "--all", "--signal", "SIGKILL", task)
+    for task in listed.stdout.split():
+        ctr("tasks", "delete", "--force", task)
+    containers = ctr("containers", "ls", "-q")
+    for container in containers.stdout.split():
+        ctr("containers", "delete", container)
+
+
+def down(progress: Progress = lambda _m: None) -> list[str]:
+    """Stop every component and pod, undo mounts and network changes; return what was stopped."""
+    host.check_supported()
+    layout, network = _layout(), Network()
+    stopped: list[str] = []
+    with _exclusive(layout):
+        binaries = _cached_binaries()
+        by_name = {c.name: c for c in _components_for_status(layout, network, binaries)}
+        for name in STOP_ORDER:
+            component = by_name.get(name)
+            if name == "containerd" and component is not None and processes.running_pid(layout.pid(name), "containerd"):
+                progress("stopping pods")
+                _kill_pods(layout)
+            if component is not None:
+                progress(f"stopping {name}")
+                if processes.stop(layout.pid(name), component.argv[0]):
+                    stopped.append(name)
+            if name == "kube-proxy" and "kube-proxy" in binaries:
+                # Removes the Service rules kube-proxy wrote; they would point at dead pods.
+                subprocess.run([str(binaries["kube-proxy"]), "--cleanup"], capture_output=True, timeout=60)
+        progress("unmounting and cleaning the network")
+        leftover = host.unmount_all([layout.state])
+        host.remove_unused_cni_netns()
+        shutil.rmtree(layout.cni_ipam_dir, ignore_errors=True)
+        host.remove_bridge(network)
+        host.remove_firewall_rules(network)
+        if leftover:
+            raise ClusterError(f"Stopped, but these stay mounted: {', '.join(leftover)}. Fix: umount -l them")
+    return stopped
+
+
+def _cached_binaries() -> dict[str, Path]:
+    """The binaries of the current build if cached, without building anything."""
+    try:
+        go_ver = gobuild.go_version()
+    except (gobuild.BuildError, OSError, subprocess.CalledProcessError):
+        return {}
+    found: dict[str, Path] = {}
+    for build in (gobuild.kubernetes_build(), gobuild.etcd_build()):
+        folder = gobuild.bin_dir_for(build, go_ver)
+        if (folder / gobuild.COMPLETE_MARKER).exists():
+            found.update({p.name: p for p in folder.iterdir() if not p.name.startswith(".")})
+    return found
+
+
+def _components_for_status(layout: Layout, network: Network, binaries: dict[str, Path]) -> list[Component]:
+    # Status and down must work even when the build cache is gone: pid files then
+    # only need the executable's name.
+    names = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet",
+             "kube-proxy", "hostpath-provisioner", "pause", "kubectl")
+    full = {**{n: Path(n) for n in names}, **binaries}
+    try:
+        node = host.node_identity()
+    except host.HostError:
+        node = host.NodeIdentity("unknown", "127.0.0.1")
+    return components(full, layout, network, node.name, node.ip)
+
+
+def shim_pids(layout: Layout) -> list[int]:
+    """containerd-shim processes serving this cluster's containerd (they outlive it otherwise)."""
+    pids = []
+    needle = str(layout.containerd_socket).encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"containerd-shim" in cmdline.split(b"\0", 1)[0] and needle in cmdline:
+            pids.append(int(entry.name))
+    return pids
+
+
+def status() -> ClusterStatus:
+    layout, network = _layout(), Network()
+    binaries = _cached_binaries()
+    rows: list[ComponentStatus] = []
+    node_name = "unknown"
+    try:
+        node_name = host.node_identity().name
+    except host.HostError:
+        pass
+    for component in _components_for_status(layout, network, binaries):
+        pid = processes.running_pid(layout.pid(component.name), component.argv[0])
+        rss = processes.resident_memory_kib(pid) / 1024 if pid else 0.0
+        rows.append(
+            ComponentStatus(
+                component.name,
+                pid,
+                healthy=bool(pid) and _healthy(component),
+                rss_mib=round(rss, 1),
+                log=str(layout.log(component.name)),
+            )
+        )
+    # Shims count as cluster processes; the containers below them are the workload.
+    shim_rss = sum(processes.resident_memory_kib(p, children=False) for p in shim_pids(layout)) / 1024
+    running = all(r.pid for r in rows)
+    ready = running and "kubectl" in binaries and _node_ready(binaries, layout, node_name)
+    return ClusterStatus(
+        provider="local",
+        context=CONTEXT_NAME,
+        state_dir=str(layout.state),
+        running=running,
+        node_ready=ready,
+        node=node_name,
+        kubernetes_version=gobuild.versions.KUBERNETES_VERSION,
+        components=rows,
+        rss_mib_total=round(sum(r.rss_mib for r in rows) + shim_rss, 1),
+        kubeconfig=str(layout.kubeconfigs / f"{CONTEXT_NAME}.yaml"),
+    )
