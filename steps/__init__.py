@@ -1,0 +1,1 @@
+"""pytest-bdd step definitions for the acceptance gate (features/), grouped by subject."""

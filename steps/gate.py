@@ -1,0 +1,169 @@
+"""The acceptance gate's run: one cluster, one namespace per run, diagnostics on failure.
+
+Every run deploys the stack into a namespace of its own (`ta-gate-<random>`),
+with a config of its own in a temp folder (the user's config/config.toml is
+never touched), and deletes the namespace afterwards — unless a step failed and
+`--keep-namespace` was given, so a person can look at what went wrong.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from traderadmin import deploy, stack
+from traderadmin.config import ConfigFiles, init_config, read, sha256
+from traderadmin.kube import Kube, KubeError, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORTS = ROOT / "reports"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("traderadmin gate")
+    group.addoption("--keep-namespace", action="store_true",
+                    help="keep the run's namespace when a step failed, for inspection")
+    group.addoption("--provider", default=os.environ.get("TRADERADMIN_PROVIDER", "auto"),
+                    help="cluster provider to run against: auto, local or docker-desktop")
+    group.addoption("--deadline-scale", type=float, default=float(os.environ.get("TRADERADMIN_DEADLINE_SCALE", "1")),
+                    help="multiply every step deadline (slow machines)")
+
+
+@dataclass
+class Gate:
+    """What every step shares during one run."""
+
+    kube: Kube
+    provider: str
+    mode: str
+    namespace: str
+    files: ConfigFiles
+    deadline_scale: float
+    images: dict[str, str] | None = None
+    deployed: stack.DeployReport | None = None
+    failed: bool = False
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def deadline(self, seconds: float) -> float:
+        return seconds * self.deadline_scale
+
+    def deploy(self, rebuild: bool = False) -> stack.DeployReport:
+        report = stack.deploy_stack(
+            self.kube, root=ROOT, files=self.files, namespace=self.namespace, provider=self.provider,
+            desktop_mode=self.mode or None, images=None if rebuild or self.images is None else self.images,
+            timeout=self.deadline(240))
+        self.images = report.images
+        self.deployed = report
+        return report
+
+    def local_config(self) -> tuple[bytes, str]:
+        data, _ = read(self.files)
+        return data, sha256(data)
+
+
+def poll(what: str, check: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
+    """Call `check` until it returns something truthy; fail with `what` and the last value at the deadline."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while True:
+        try:
+            last = check()
+        except (KubeError, ValueError) as e:
+            last = e
+        else:
+            if last:
+                return last
+        if time.monotonic() > deadline:
+            pytest.fail(f"{what}: not reached within {timeout:.1f} s (last seen: {last!r})")
+        time.sleep(interval)
+
+
+@pytest.fixture(scope="session")
+def gate(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    from traderadmin.cluster.providers import ProviderError, get_provider
+
+    try:
+        provider = get_provider(request.config.getoption("--provider"))
+        status = provider.status()
+    except (ProviderError, KubeError, OSError) as e:
+        pytest.fail(f"no cluster to run the gate against: {e}. Bring one up with `invoke cluster.up`.")
+    if not status.reachable or not status.node_ready:
+        pytest.fail(f"the {provider.name} cluster (context {provider.context}) is not ready: "
+                    f"{status.detail or status.problems}. Bring it up with `invoke cluster.up`.")
+    try:
+        kube = connect(provider.context)
+    except KubeError as e:
+        pytest.fail(f"cannot reach the {provider.name} cluster: {e}")
+    folder = tmp_path_factory.mktemp("gate-config")
+    files = ConfigFiles(folder / "config.toml", ROOT / "config" / "schema.json")
+    init_config(files)
+    g = Gate(kube, provider.name, status.mode, f"ta-gate-{secrets.token_hex(3)}", files,
+             request.config.getoption("--deadline-scale"))
+    print(f"\ngate: provider {provider.name} ({status.mode or 'n/a'}), context {provider.context}, "
+          f"namespace {g.namespace}")
+    yield g
+    if g.failed and request.config.getoption("--keep-namespace"):
+        print(f"\ngate: kept namespace {g.namespace} for inspection (kubectl -n {g.namespace} get all)")
+        return
+    try:
+        kube.core.delete_namespace(g.namespace, propagation_policy="Background")
+    except Exception as e:  # cleanup must not hide the run's result
+        print(f"\ngate: could not delete namespace {g.namespace}: {e}")
+
+
+@pytest.fixture
+def running_stack(gate: Gate) -> Gate:
+    """The stack is deployed in this run's namespace and every pod runs (deployed once per run)."""
+    if gate.deployed is None:
+        gate.deploy(rebuild=True)
+    else:
+        deploy.wait_rollouts(gate.kube, gate.namespace, ["config-writer", *deploy.SERVICE_PORTS], gate.deadline(120))
+    return gate
+
+
+def diagnostics(kube: Kube, namespace: str) -> str:
+    """Pod states, logs (with the previous container's), and events: what a person would look at."""
+    out = [f"== namespace {namespace}"]
+    try:
+        for pod in kube.core.list_namespaced_pod(namespace).items:
+            name = pod.metadata.name
+            out.append(f"-- pod {name}: phase {pod.status.phase}")
+            for cs in pod.status.container_statuses or []:
+                out.append(f"   container {cs.name}: ready={cs.ready} restarts={cs.restart_count} state={cs.state}")
+                for previous in (False, True):
+                    try:
+                        log = kube.logs(namespace, name, cs.name, tail=40, previous=previous)
+                    except KubeError:
+                        continue
+                    out.append(f"   {'previous ' if previous else ''}log of {cs.name}:")
+                    out += ["     " + line for line in log.splitlines()]
+        for d in kube.apps.list_namespaced_deployment(namespace).items:
+            out.append(f"-- deployment {d.metadata.name}: generation {d.metadata.generation}, status {d.status}")
+        events = sorted(kube.core.list_namespaced_event(namespace).items,
+                        key=lambda e: str(e.last_timestamp or e.event_time or ""))
+        out.append("-- events")
+        out += [f"   {e.last_timestamp} {e.type} {e.involved_object.kind}/{e.involved_object.name}: "
+                f"{e.reason}: {e.message}" for e in events[-40:]]
+    except Exception as e:  # diagnostics are best effort; the step's own failure is the result
+        out.append(f"(collecting diagnostics failed: {e})")
+    return "\n".join(out)
+
+
+def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func_args, exception):
+    """Attach the cluster's state to the failed scenario: printed (JUnit system-out) and saved as a file."""
+    try:
+        g: Gate = request.getfixturevalue("gate")
+    except Exception:
+        return
+    g.failed = True
+    text = diagnostics(g.kube, g.namespace)
+    folder = REPORTS / "diagnostics"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = "".join(ch if ch.isalnum() else "-" for ch in scenario.name).strip("-")
+    (folder / f"{name}.txt").write_text(f"step failed: {step.keyword} {step.name}\n{exception}\n\n{text}\n")
+    print(f"\n==== diagnostics for '{scenario.name}' (step: {step.name})\n{text}")

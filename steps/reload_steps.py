@@ -1,0 +1,192 @@
+"""Steps about changing the config of the running stack."""
+from __future__ import annotations
+
+import json
+import time
+import tomllib
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from traderadmin import deploy, reload
+from traderadmin.config import ConfigInvalid, set_values, sha256
+from traderadmin.config.edit import Assignment, apply
+from traderadmin.config.validate import parse
+
+from .gate import Gate, poll
+
+RELOAD_DEADLINE = 5.0
+
+
+def _statuses(gate: Gate) -> dict[str, dict]:
+    out = {}
+    for service in deploy.SERVICE_PORTS:
+        for pod in deploy.service_pods(gate.kube, gate.namespace, service):
+            out[pod.metadata.name] = {"service": service,
+                                      **(deploy.read_service_status(gate.kube, gate.namespace, pod.metadata.name, service) or {})}
+    return out
+
+
+def _edited(gate: Gate, assignment: str) -> tuple[bytes, str]:
+    """The run's config with one assignment applied (saved locally, validated)."""
+    set_values(gate.files, [assignment])
+    return gate.local_config()
+
+
+@pytest.fixture
+def previous(gate: Gate) -> dict:
+    """The hash every service runs before the scenario's change."""
+    running = {s["config_sha256"] for s in _statuses(gate).values()}
+    assert len(running) == 1, f"services disagree before the change: {running}"
+    return {"sha256": running.pop(), "started": time.monotonic()}
+
+
+@when("I update config/config.toml", target_fixture="change")
+def update_config(gate: Gate, previous: dict) -> dict:
+    current = gate.files.config.read_text()
+    n = 8 if "max_positions = 7" in current else 7
+    data, digest = _edited(gate, f"trading.max_positions={n}")
+    deploy.put_config(gate.kube, gate.namespace, data, digest)
+    return {"sha256": digest, "written_at": time.monotonic()}
+
+
+@when("send SIGUSR1 to orchestrator container")
+def send_sigusr1(gate: Gate) -> None:
+    assert reload.signal_orchestrators(gate.kube, gate.namespace), "no orchestrator pod to signal"
+
+
+@then(parsers.parse('each service logs "{message}"'))
+def each_service_logs(gate: Gate, change: dict, message: str) -> None:
+    for service in deploy.SERVICE_PORTS:
+        for pod in deploy.service_pods(gate.kube, gate.namespace, service):
+            def logged():
+                for line in gate.kube.logs(gate.namespace, pod.metadata.name, service, tail=200).splitlines():
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue
+                    if entry.get("msg") == message and entry.get("config_sha256") == change["sha256"]:
+                        return entry
+                return None
+            poll(f"{service} logs {message!r} with hash {change['sha256'][:12]}", logged, gate.deadline(RELOAD_DEADLINE))
+
+
+@when(parsers.parse('I reload with "{assignment}"'), target_fixture="change")
+def reload_with(gate: Gate, previous: dict, assignment: str) -> dict:
+    try:
+        data, digest = _edited(gate, assignment)
+    except ConfigInvalid as e:
+        return {"refused": e, "sha256": None}
+    outcome = reload.push(gate.kube, gate.namespace, data, digest, timeout=gate.deadline(RELOAD_DEADLINE))
+    return {"sha256": digest, "outcome": outcome}
+
+
+@given(parsers.parse('a reload with "{assignment}" has been confirmed'), target_fixture="change")
+def reload_confirmed(gate: Gate, previous: dict, assignment: str) -> dict:
+    change = reload_with(gate, previous, assignment)
+    assert change["outcome"].ok, reload.failure_report(gate.kube, gate.namespace, change["outcome"])
+    return change
+
+
+@then("both services report the new config hash")
+def both_report_new_hash(gate: Gate, change: dict) -> None:
+    outcome = change["outcome"]
+    assert outcome.ok, reload.failure_report(gate.kube, gate.namespace, outcome)
+    assert {r.service for r in outcome.results} == set(deploy.SERVICE_PORTS)
+    for status in _statuses(gate).values():
+        assert status["config_sha256"] == change["sha256"], status
+        assert status["last_error"] is None, status
+
+
+@then(parsers.parse("the reload took less than {seconds:d} seconds"))
+def reload_took(change: dict, seconds: int) -> None:
+    assert change["outcome"].seconds < seconds, f"reload took {change['outcome'].seconds:.2f} s"
+
+
+@when(parsers.parse('a config with "{line}" is written into the config volume'), target_fixture="change")
+def write_bad_config(gate: Gate, previous: dict, line: str) -> dict:
+    """Bypass the toolkit's validation, as a hand edit on the volume would."""
+    key, _, raw = line.partition("=")
+    doc = parse(gate.files.config.read_text())
+    apply(doc, [Assignment(key.strip(), tomllib.loads(f"v = {raw}")["v"])])
+    data = doc.as_string().encode()
+    digest = sha256(data)
+    deploy.put_config(gate.kube, gate.namespace, data, digest)
+    return {"sha256": digest, "bad": True}
+
+
+@then(parsers.parse('both services log "{message}" naming "{key}"'))
+def both_log_naming(gate: Gate, change: dict, message: str, key: str) -> None:
+    for service in deploy.SERVICE_PORTS:
+        for pod in deploy.service_pods(gate.kube, gate.namespace, service):
+            def logged():
+                for line in gate.kube.logs(gate.namespace, pod.metadata.name, service, tail=200).splitlines():
+                    try:
+                        entry = json.loads(line)
+                    except ValueError:
+                        continue
+                    if entry.get("msg") == message and key in str(entry.get("error", "")):
+                        return entry
+                return None
+            poll(f"{service} logs {message!r} naming {key}", logged, gate.deadline(RELOAD_DEADLINE))
+
+
+@then("both services still report the previous config hash")
+def still_previous(gate: Gate, previous: dict, change: dict) -> None:
+    for pod, status in _statuses(gate).items():
+        assert status["config_sha256"] == previous["sha256"], f"{pod} left the last good config: {status}"
+        if change.get("bad"):
+            assert status["last_error"], f"{pod} does not show why it refused the config"
+
+
+@then("both services are still ready")
+def still_ready(gate: Gate) -> None:
+    for service, port in deploy.SERVICE_PORTS.items():
+        for pod in deploy.service_pods(gate.kube, gate.namespace, service):
+            status, body = gate.kube.proxy_get(gate.namespace, pod.metadata.name, port, "readyz")
+            assert status == 200, f"{pod.metadata.name} is not ready: {body}"
+
+
+@then(parsers.parse('the reload is refused naming "{key}"'))
+def refused(change: dict, key: str) -> None:
+    assert "refused" in change, "the toolkit accepted an invalid config"
+    assert key in [i.key for i in change["refused"].issues]
+
+
+@then("the config volume still holds the previous config")
+def volume_unchanged(gate: Gate, previous: dict) -> None:
+    held = deploy.config_in_volume(gate.kube, gate.namespace)
+    assert held["sha256"] == previous["sha256"]
+
+
+@when(parsers.parse('the config with "{assignment}" is written into the volume without a signal'),
+      target_fixture="change")
+def write_without_signal(gate: Gate, previous: dict, assignment: str) -> dict:
+    data, digest = _edited(gate, assignment)
+    deploy.put_config(gate.kube, gate.namespace, data, digest)
+    return {"sha256": digest}
+
+
+@then("the scanner reports the new config hash")
+def scanner_reports(gate: Gate, change: dict) -> None:
+    def applied():
+        return all(s["config_sha256"] == change["sha256"] for s in _statuses(gate).values() if s["service"] == "scanner")
+    poll("the scanner reports the new hash", applied, gate.deadline(RELOAD_DEADLINE))
+
+
+@when("I delete the orchestrator pod", target_fixture="deleted")
+def delete_orchestrator(gate: Gate) -> list[str]:
+    names = [p.metadata.name for p in deploy.service_pods(gate.kube, gate.namespace, "orchestrator")]
+    for name in names:
+        gate.kube.core.delete_namespaced_pod(name, gate.namespace, grace_period_seconds=1)
+    return names
+
+
+@then("a new orchestrator pod runs the latest config hash")
+def new_pod_latest(gate: Gate, deleted: list[str], change: dict) -> None:
+    def replaced():
+        pods = [p for p in deploy.service_pods(gate.kube, gate.namespace, "orchestrator")
+                if p.metadata.name not in deleted and p.status.phase == "Running"]
+        statuses = [deploy.read_service_status(gate.kube, gate.namespace, p.metadata.name, "orchestrator") for p in pods]
+        return pods and all(s and s["config_sha256"] == change["sha256"] for s in statuses) and statuses
+    poll("a new orchestrator pod on the latest hash", replaced, gate.deadline(90))

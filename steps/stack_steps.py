@@ -1,0 +1,74 @@
+"""Steps about the stack as a whole: the cluster, applying deploy/, pods, deploying again."""
+from __future__ import annotations
+
+from pytest_bdd import given, then, when
+
+from traderadmin import deploy
+from traderadmin.dockerengine import docker_status
+
+from .gate import Gate, poll
+
+
+@given("Docker Desktop is running with Kubernetes enabled")
+def docker_and_kubernetes(gate: Gate) -> None:
+    """A Docker Engine answers and a Kubernetes node is Ready (Docker Desktop, or the local stand-in)."""
+    engine = docker_status()
+    assert engine.running, f"no Docker Engine answers ({engine.error}): start Docker Desktop, or run `invoke cluster.up`"
+    nodes = gate.kube.core.list_node().items
+    ready = [n.metadata.name for n in nodes
+             if any(c.type == "Ready" and c.status == "True" for c in n.status.conditions or [])]
+    assert ready, f"no Ready node in the {gate.provider} cluster"
+    gate.notes["nodes"] = ready
+
+
+@when("I apply all manifests in deploy/")
+def apply_all(gate: Gate) -> None:
+    gate.deploy(rebuild=gate.images is None)
+
+
+@then("all pods (orchestrator, scanner, etc.) enter Running state")
+def all_pods_running(gate: Gate) -> None:
+    def running():
+        pods = gate.kube.core.list_namespaced_pod(gate.namespace).items
+        names = {p.metadata.labels.get("app.kubernetes.io/name") for p in pods}
+        ok = pods and all(p.status.phase == "Running" for p in pods)
+        return ok and {"orchestrator", "scanner", "config-writer"} <= names and pods
+    pods = poll("every pod Running", running, gate.deadline(60))
+    assert all(p.status.phase == "Running" for p in pods)
+
+
+@given("orchestrator and scanner are running")
+def stack_running(running_stack: Gate) -> None:
+    for service in deploy.SERVICE_PORTS:
+        pods = deploy.service_pods(running_stack.kube, running_stack.namespace, service)
+        assert pods and all(p.status.phase == "Running" for p in pods), f"{service} is not running"
+
+
+@when("I deploy the stack again", target_fixture="again")
+def deploy_again(gate: Gate):
+    before = _pod_fingerprint(gate)
+    report = gate.deploy(rebuild=True)  # the whole path, builds included: unchanged inputs must be no-ops
+    return before, report
+
+
+@then("no object, image or config was changed")
+def nothing_changed(again) -> None:
+    _, report = again
+    changed = [f"{a.kind}/{a.name} {a.action}" for a in report.applied if a.action != "unchanged"]
+    assert not changed, f"the second deploy changed: {changed}"
+    assert not report.config_written, "the second deploy rewrote the config"
+    imported = [d.ref for d in report.deliveries if d.action == "imported"]
+    assert not imported, f"the second deploy imported images again: {imported}"
+    assert not report.changed
+
+
+@then("no pod was replaced or restarted")
+def no_pod_replaced(gate: Gate, again) -> None:
+    before, _ = again
+    assert _pod_fingerprint(gate) == before
+
+
+def _pod_fingerprint(gate: Gate) -> dict[str, int]:
+    return {p.metadata.uid: sum(cs.restart_count for cs in p.status.container_statuses or [])
+            for p in gate.kube.core.list_namespaced_pod(gate.namespace).items}
+
