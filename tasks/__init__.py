@@ -6,12 +6,16 @@ inside its body.
 """
 from invoke import Collection
 
-from . import config, images, test
+from . import cluster, config, doctor, images, stack, test
 
 ns = Collection()
+ns.add_collection(cluster)
 ns.add_collection(config)
+ns.add_task(doctor.doctor)
 ns.add_collection(images)
 ns.add_collection(test)
+for t in (stack.deploy, stack.reload, stack.status, stack.logs, stack.down):
+    ns.add_task(t)
 
 # Project defaults; override them in invoke.yaml or with INVOKE_TRADERADMIN_* variables.
 ns.configure(
@@ -20,6 +24,8 @@ ns.configure(
             "config_path": "config/config.toml",
             "schema_path": "config/schema.json",
             "backups_kept": 20,
+            "namespace": "traderadmin",
+            "provider": "auto",
         }
     }
 )

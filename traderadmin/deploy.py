@@ -241,10 +241,25 @@ def stack_status(kube: Kube, namespace: str) -> StackStatus:
     return out
 
 
-def deploy_names(objs: list[dict[str, Any]]) -> list[str]:
-    return [o["metadata"]["name"] for o in objs if o["kind"] == "Deployment"]
-
-
-def ensure_namespace_objects(objs: list[dict[str, Any]], deploy_dir: Path) -> None:
-    if not any(o["kind"] == "Namespace" for o in objs):
-        raise DeployError(f"{deploy_dir} has no Namespace object; the stack needs one")
+def remove(kube: Kube, namespace: str, purge: bool = False) -> list[str]:
+    """Delete what the toolkit applied; the config volume and namespace go only with `purge`."""
+    selector = f"{manifests.MANAGED_BY}={manifests.TOOL}"
+    removed = []
+    for api_version, kind in PRUNABLE:
+        if kind == "PersistentVolumeClaim" and not purge:
+            continue
+        resource = kube.dynamic.resources.get(api_version=api_version, kind=kind)
+        try:
+            items = resource.get(namespace=namespace, label_selector=selector).items
+            for item in items:
+                resource.delete(name=item.metadata.name, namespace=namespace)
+                removed.append(f"{kind}/{item.metadata.name}")
+        except Exception as e:
+            raise api_error(e, f"deleting {kind}s in {namespace}") from e
+    if purge:
+        try:
+            kube.core.delete_namespace(namespace)
+            removed.append(f"Namespace/{namespace}")
+        except Exception as e:
+            raise api_error(e, f"deleting namespace {namespace}") from e
+    return removed

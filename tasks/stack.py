@@ -1,0 +1,188 @@
+"""The daily loop: deploy the stack, reload its config, see its status and logs, take it down."""
+from __future__ import annotations
+
+from invoke import Exit, task
+
+from ._common import ROOT, config_files, fail, print_json, stdout_console
+
+_JSON_HELP = "Print JSON for scripts instead of tables."
+_NS_HELP = "Namespace of the stack (default from invoke.yaml: traderadmin)."
+
+
+def _target(c, as_json: bool = False):
+    """The provider, its status, and an API handle for the configured cluster."""
+    from traderadmin.cluster.providers import ProviderError, get_provider
+    from traderadmin.kube import KubeError, connect
+
+    try:
+        provider = get_provider(c.config.traderadmin.provider)
+        status = provider.status()
+        if not status.reachable:
+            raise ProviderError(f"the {provider.name} cluster (context {provider.context}) does not answer: "
+                                f"{status.detail}. Bring it up with `invoke cluster.up`")
+        return provider, status, connect(provider.context)
+    except (ProviderError, KubeError) as e:
+        fail(e, as_json)
+
+
+def _progress(console):
+    def show(phase: str, message: str) -> None:
+        console.print(f"[dim]{phase:>8}[/] {message}", highlight=False, markup=True)
+    return show
+
+
+def _status_table(c, kube, namespace: str):
+    from rich.table import Table
+
+    from traderadmin import deploy
+    from traderadmin.config import ConfigError, read, sha256
+
+    try:
+        local = sha256(read(config_files(c))[0])
+    except ConfigError:
+        local = None
+    report = deploy.stack_status(kube, namespace)
+    table = Table(title=f"namespace {namespace}", title_justify="left")
+    for col in ("service", "pod", "phase", "ready", "restarts", "config sha256", "matches local", "last error"):
+        table.add_column(col, overflow="fold")
+    rows = []
+    for p in report.pods:
+        s = p.service_status or {}
+        digest = s.get("config_sha256")
+        rows.append({"service": p.deployment, "pod": p.pod, "phase": p.phase, "ready": p.ready,
+                     "restarts": p.restarts, "config_sha256": digest,
+                     "matches_local": (digest == local) if p.deployment in deploy.SERVICE_PORTS else None,
+                     "last_error": s.get("last_error") or p.error or None})
+        table.add_row(p.deployment, p.pod, p.phase, "yes" if p.ready else "no", str(p.restarts),
+                      (digest or "")[:12], {True: "yes", False: "NO", None: ""}[rows[-1]["matches_local"]],
+                      rows[-1]["last_error"] or "")
+    return table, rows, local
+
+
+@task(help={
+    "namespace": _NS_HELP,
+    "host_network": "Run the services with hostNetwork (Linux: reach TWS on the host as localhost).",
+    "timeout": "Seconds to wait for every pod to run.",
+    "json": _JSON_HELP,
+})
+def deploy(c, namespace=None, host_network=False, timeout=300, json=False):
+    """Build images, get them into the cluster, apply deploy/, put the config in its volume, wait, show status."""
+    from traderadmin import stack
+    from traderadmin.config import ConfigError
+    from traderadmin.deploy import DeployError
+    from traderadmin.dockerengine import DockerEngineError
+    from traderadmin.images import ImagesError
+    from traderadmin.kube import KubeError
+    from traderadmin.manifests import ManifestError
+
+    ns = namespace or c.config.traderadmin.namespace
+    provider, status, kube = _target(c, json)
+    out = stdout_console()
+    try:
+        report = stack.deploy_stack(kube, root=ROOT, files=config_files(c), namespace=ns, provider=provider.name,
+                                    desktop_mode=status.mode or None, host_network=host_network,
+                                    timeout=float(timeout), progress=(lambda p, m: None) if json else _progress(out))
+    except (ConfigError, DeployError, DockerEngineError, ImagesError, KubeError, ManifestError) as e:
+        fail(e, json)
+    if json:
+        print_json(report.as_dict())
+        return
+    verdict = "changed" if report.changed else "nothing changed"
+    out.print(f"[green]✓[/] deployed to {provider.name} ({status.mode or provider.context}) namespace {ns} "
+              f"in {report.seconds:.1f} s — {verdict}")
+    out.print(_status_table(c, kube, ns)[0])
+
+
+@task(iterable=["set_"], help={
+    "set_": "KEY=VALUE to change before reloading (repeatable: --set a=1 --set b=2).",
+    "confirm_live": "Allow switching trading.mode to LIVE (real money).",
+    "namespace": _NS_HELP,
+    "timeout": "Seconds to wait for both services to confirm the new config.",
+    "json": _JSON_HELP,
+})
+def reload(c, set_=None, confirm_live=False, namespace=None, timeout=30, json=False):
+    """Validate and back up the config, write it into the cluster, signal, and confirm both services run it."""
+    from traderadmin import reload as reloading
+    from traderadmin.config import ConfigError, read, set_values, sha256
+    from traderadmin.deploy import DeployError
+    from traderadmin.kube import KubeError
+
+    files = config_files(c)
+    ns = namespace or c.config.traderadmin.namespace
+    out = stdout_console()
+    try:
+        if set_:
+            _, changes = set_values(files, list(set_), confirm_live)
+            if not json:
+                for ch in changes:
+                    out.print(f"  {ch.key}: {ch.old!r} → {ch.new!r}")
+        data, _ = read(files)
+    except ConfigError as e:
+        fail(e, json)
+    _, _, kube = _target(c, json)
+    try:
+        outcome = reloading.push(kube, ns, data, sha256(data), timeout=float(timeout))
+    except (DeployError, KubeError, reloading.ReloadError) as e:
+        fail(e, json)
+    if json:
+        print_json({"ok": outcome.ok, "sha256": outcome.sha256, "written": outcome.written,
+                    "seconds": round(outcome.seconds, 3),
+                    "services": [r.__dict__ for r in outcome.results]})
+    else:
+        for r in outcome.results:
+            mark = "[green]✓[/]" if r.ok else "[red]✗[/]"
+            when = f"after {r.seconds:.2f} s" if r.seconds is not None else f"still on {(r.config_sha256 or 'nothing')[:12]}"
+            out.print(f"{mark} {r.service:<12} {r.pod}  {when}")
+        out.print(f"config {outcome.sha256[:12]} {'written' if outcome.written else 'already in the volume'}; "
+                  f"confirmed in {outcome.seconds:.2f} s" if outcome.ok else "")
+    if not outcome.ok:
+        raise Exit(reloading.failure_report(kube, ns, outcome), code=1)
+
+
+@task(help={"namespace": _NS_HELP, "json": _JSON_HELP})
+def status(c, namespace=None, json=False):
+    """Pods, readiness, restarts, and the config hash each service runs (vs. the local file)."""
+    ns = namespace or c.config.traderadmin.namespace
+    _, _, kube = _target(c, json)
+    table, rows, local = _status_table(c, kube, ns)
+    if json:
+        print_json({"namespace": ns, "local_config_sha256": local, "pods": rows})
+    else:
+        stdout_console().print(table)
+
+
+@task(help={"service": "orchestrator, scanner or config-writer (default: both services).",
+            "follow": "Keep streaming new lines.", "tail": "Lines from the end to start with.",
+            "namespace": _NS_HELP})
+def logs(c, service=None, follow=False, tail=50, namespace=None):
+    """Show the services' logs through the API server."""
+    from traderadmin import deploy
+
+    ns = namespace or c.config.traderadmin.namespace
+    _, _, kube = _target(c)
+    services = [service] if service else list(deploy.SERVICE_PORTS)
+    for svc in services:
+        for pod in deploy.service_pods(kube, ns, svc):
+            if follow and len(services) == 1:
+                for line in kube.core.read_namespaced_pod_log(pod.metadata.name, ns, follow=True,
+                                                              tail_lines=int(tail), _preload_content=False).stream():
+                    print(line.decode(errors="replace"), end="")
+                return
+            print(f"==> {svc} ({pod.metadata.name})")
+            print(kube.logs(ns, pod.metadata.name, svc, tail=int(tail)), end="")
+    if follow and len(services) > 1:
+        raise Exit("--follow needs one service: invoke logs orchestrator -f", code=2)
+
+
+@task(help={"purge": "Also delete the config volume (the PVC) and the namespace.", "namespace": _NS_HELP})
+def down(c, purge=False, namespace=None):
+    """Remove the stack; the config volume survives unless --purge."""
+    from traderadmin import deploy
+
+    ns = namespace or c.config.traderadmin.namespace
+    _, _, kube = _target(c)
+    removed = deploy.remove(kube, ns, purge=purge)
+    out = stdout_console()
+    for item in removed:
+        out.print(f"  deleted {item}")
+    out.print(f"[green]✓[/] stack removed from {ns}" + ("" if purge else "; config volume kept (--purge removes it)"))
