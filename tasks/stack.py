@@ -186,3 +186,18 @@ def down(c, purge=False, namespace=None):
     for item in removed:
         out.print(f"  deleted {item}")
     out.print(f"[green]✓[/] stack removed from {ns}" + ("" if purge else "; config volume kept (--purge removes it)"))
+
+
+@task(help={"provider": "auto (default), local or docker-desktop.", "namespace": _NS_HELP})
+def up(c, provider=None, namespace=None):
+    """From a fresh checkout to a running stack: config (if missing), cluster, images, deploy."""
+    from traderadmin.config import init_config
+
+    from . import cluster
+
+    files = config_files(c)
+    if not files.config.exists():
+        init_config(files)
+        stdout_console().print(f"[green]✓[/] wrote {files.config} from the schema's defaults")
+    cluster.up(c, provider=provider or c.config.traderadmin.provider)
+    deploy(c, namespace=namespace)
