@@ -1,0 +1,73 @@
+"""A stand-in for traderadmin.kube.Kube: pods, deployments and service /status held in memory."""
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace as NS
+from typing import Any
+
+from traderadmin.kube import ExecResult
+
+
+def pod(name: str, app: str, phase: str = "Running", waiting: str | None = None, restarts: int = 0,
+        ready: bool = True, message: str = "", scheduled: bool = True) -> NS:
+    state = NS(waiting=NS(reason=waiting, message=message) if waiting else None)
+    conditions = [NS(type="Ready", status="True" if ready else "False", message="")]
+    if not scheduled:
+        conditions.append(NS(type="PodScheduled", status="False", message="0/1 nodes: unbound PVC"))
+    return NS(metadata=NS(name=name, labels={"app.kubernetes.io/name": app}, deletion_timestamp=None, uid=name),
+              status=NS(phase=phase, conditions=conditions,
+                        container_statuses=[NS(name=app, image=f"traderadmin/{app}:t", state=state,
+                                               restart_count=restarts, ready=ready)]))
+
+
+def deployment(generation=2, observed=2, replicas=1, updated=1, ready=1, available=1, total=1) -> NS:
+    return NS(metadata=NS(generation=generation), spec=NS(replicas=replicas),
+              status=NS(observed_generation=observed, updated_replicas=updated, ready_replicas=ready,
+                        available_replicas=available, replicas=total))
+
+
+class FakeKube:
+    def __init__(self) -> None:
+        self.pods: list[NS] = []
+        self.deployments: dict[str, NS] = {}
+        self.status: dict[str, Any] = {}  # pod name -> /status dict, or a list consumed per call
+        self.readyz: dict[str, tuple[int, str]] = {}
+        self.logs_by_pod: dict[str, str] = {}
+        self.execs: list[tuple[str, list[str]]] = []
+        self.volume: dict[str, Any] = {"sha256": None}
+        fake = self
+
+        class Core:
+            def list_namespaced_pod(self, namespace, label_selector=""):
+                app = label_selector.split("=", 1)[1] if label_selector else None
+                return NS(items=[p for p in fake.pods if app is None or p.metadata.labels["app.kubernetes.io/name"] == app])
+
+            def read_namespaced_persistent_volume_claim(self, name, namespace):
+                return NS(status=NS(phase=fake.volume.get("pvc_phase", "Bound")))
+
+        class Apps:
+            def read_namespaced_deployment(self, name, namespace):
+                return fake.deployments[name]
+
+        self.core, self.apps = Core(), Apps()
+
+    def proxy_get(self, namespace, pod, port, path, timeout=5):
+        if path == "readyz":
+            return self.readyz.get(pod, (200, '{"ready": true}'))
+        value = self.status[pod]
+        if isinstance(value, list):
+            value = value.pop(0) if len(value) > 1 else value[0]
+        return 200, json.dumps(value)
+
+    def logs(self, namespace, pod, container=None, tail=20, previous=False):
+        return self.logs_by_pod.get(pod, "")
+
+    def exec(self, namespace, pod, argv, container=None, timeout=30, check=True):
+        self.execs.append((pod, argv))
+        if argv[:2] == ["/configwriter", "put"]:
+            changed = self.volume["sha256"] != argv[3]
+            self.volume["sha256"] = argv[3]
+            return ExecResult(json.dumps({"changed": changed, "sha256": argv[3]}), "", 0)
+        if argv[:2] == ["/configwriter", "stat"]:
+            return ExecResult(json.dumps({"exists": self.volume["sha256"] is not None, **self.volume}), "", 0)
+        return ExecResult("", "", 0)

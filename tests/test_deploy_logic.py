@@ -1,0 +1,62 @@
+"""Rollout judgement and the reasons given while waiting, against a fake API."""
+import pytest
+
+from traderadmin import deploy
+from tests.fake_kube import FakeKube, deployment, pod
+
+
+@pytest.mark.parametrize("d,done,words", [
+    (deployment(), True, ""),
+    (deployment(generation=3, observed=2), False, "not seen the new spec"),
+    (deployment(updated=0), False, "0 of 1 pods updated"),
+    (deployment(total=2), False, "old pod(s) still terminating"),
+    (deployment(available=0), False, "not ready yet"),
+])
+def test_rollout_is_done_only_when_complete(d, done, words):
+    kube = FakeKube()
+    kube.deployments["scanner"] = d
+    state = deploy._deployment_state(kube, "ns", "scanner")
+    assert state.done is done and words in state.reason
+
+
+@pytest.mark.parametrize("p,words", [
+    (pod("o-1", "orchestrator", "Pending", waiting="ImagePullBackOff"), "cannot be pulled"),
+    (pod("o-1", "orchestrator", "Pending", waiting="ErrImageNeverPull"), "containerd"),
+    (pod("o-1", "orchestrator", "Running", waiting="CrashLoopBackOff", restarts=4), "Traceback: boom"),
+    (pod("o-1", "orchestrator", "Pending", scheduled=False), "not bound"),
+])
+def test_explain_names_the_cause_and_the_fix(p, words):
+    kube = FakeKube()
+    kube.pods = [p]
+    kube.logs_by_pod["o-1"] = "Traceback: boom"
+    kube.volume["pvc_phase"] = "Pending"
+    assert words in deploy.explain(kube, "ns", "orchestrator")
+
+
+def test_explain_shows_why_a_running_service_is_not_ready():
+    kube = FakeKube()
+    kube.pods = [pod("s-1", "scanner", ready=False)]
+    kube.readyz["s-1"] = (503, '{"ready": false, "error": "config file missing"}')
+    assert "config file missing" in deploy.explain(kube, "ns", "scanner")
+
+
+def test_wait_gives_up_with_every_stuck_reason():
+    kube = FakeKube()
+    kube.deployments["scanner"] = deployment(available=0)
+    kube.pods = [pod("s-1", "scanner", "Pending", waiting="ErrImageNeverPull")]
+    with pytest.raises(deploy.DeployError, match="ErrImageNeverPull"):
+        deploy.wait_rollouts(kube, "ns", ["scanner"], timeout=0)
+
+
+def test_put_config_goes_through_the_writer_and_reports_a_no_op():
+    kube = FakeKube()
+    kube.pods = [pod("w-1", "config-writer")]
+    assert deploy.put_config(kube, "ns", b"a = 1\n", "abc") is True
+    assert deploy.put_config(kube, "ns", b"a = 1\n", "abc") is False
+    (pod_name, argv), _ = kube.execs
+    assert pod_name == "w-1" and argv[:4] == ["/configwriter", "put", "/config/config.toml", "abc"]
+
+
+def test_no_writer_pod_is_a_clear_error():
+    with pytest.raises(deploy.DeployError, match="invoke deploy"):
+        deploy.put_config(FakeKube(), "ns", b"", "x")
