@@ -6,9 +6,11 @@ inside its body.
 """
 from invoke import Collection
 
-from . import cluster, config, doctor, images, stack, test
+from . import app, bootstrap, cluster, config, doctor, images, stack, test
 
 ns = Collection()
+ns.add_collection(app)
+ns.add_task(bootstrap.bootstrap)
 ns.add_collection(cluster)
 ns.add_collection(config)
 ns.add_task(doctor.doctor)

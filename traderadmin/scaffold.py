@@ -1,0 +1,70 @@
+"""Render template/ (a cookiecutter template) into a TraderAdmin desktop app.
+
+The name rule below is also enforced by the template's own pre_gen_project
+hook, for people who run cookiecutter on the template directly; checking it
+here first turns a bad name into one clear error instead of a hook failure.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "template"
+DEFAULT_NAME = "TraderAdmin"
+GIT_BRANCH = "feature/backend-setup"
+
+NAME_RULE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+NAME_HELP = "start with a letter, then up to 63 ASCII letters, digits, '-' or '_' (no spaces, dots or slashes), e.g. TraderAdmin"
+
+
+class ScaffoldError(RuntimeError):
+    """The app could not be rendered; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Scaffolded:
+    name: str
+    path: Path
+    git_initialised: bool
+
+
+def check_name(name: str) -> None:
+    """Raise ScaffoldError unless `name` can be the folder, binary, window title and Go module of the app."""
+    if not NAME_RULE.fullmatch(name):
+        raise ScaffoldError(f"app name {name!r} is not usable: {NAME_HELP}")
+
+
+def render(
+    output_dir: Path,
+    name: str = DEFAULT_NAME,
+    no_input: bool = True,
+    git_init: bool = False,
+    overwrite: bool = False,
+) -> Scaffolded:
+    """Render the template into output_dir/<name>; with no_input=False cookiecutter prompts for the rest."""
+    from cookiecutter.exceptions import CookiecutterException, FailedHookException, OutputDirExistsException
+    from cookiecutter.main import cookiecutter
+
+    check_name(name)
+    target = output_dir / name
+    if target.exists() and not overwrite:
+        raise ScaffoldError(f"{target} already exists: pick another --output-dir or --name, or remove it first")
+    context = {"app_name": name, "git_init": git_init}
+    try:
+        path = cookiecutter(
+            str(TEMPLATE_DIR),
+            no_input=no_input,
+            extra_context=context,
+            output_dir=str(output_dir),
+            overwrite_if_exists=overwrite,
+            accept_hooks=True,
+        )
+    except OutputDirExistsException as exc:
+        raise ScaffoldError(f"{target} already exists: pick another --output-dir or --name, or remove it first") from exc
+    except FailedHookException as exc:
+        raise ScaffoldError(f"the template refused the input (its hook printed why, above): {exc}") from exc
+    except CookiecutterException as exc:
+        raise ScaffoldError(f"rendering {TEMPLATE_DIR} failed: {exc}") from exc
+    made = Path(path)
+    return Scaffolded(name=made.name, path=made, git_initialised=(made / ".git").is_dir())
