@@ -1,0 +1,209 @@
+"""Reload latency on the live cluster, against what others do, in the same run.
+
+  ours          write into the volume + SIGUSR1, until both services' /status show the new hash
+  restart       what Stakater Reloader does: a rolling restart, until new pods serve the new config
+  configmap     the same file mounted from a ConfigMap volume, until the pod sees it
+  deploy no-op  `invoke deploy` with nothing changed, against `kubectl apply --server-side` +
+                `kubectl rollout status` of the same manifests
+
+Run: python bench/reload_cluster.py [--reloads 30] [--restarts 5] [--configmaps 3]
+Deploys into its own namespace (deleted at the end), prints a table, writes
+bench/out/reload_cluster.png. Needs a running cluster (`invoke cluster.up`).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from traderadmin import deploy, manifests, reload, stack  # noqa: E402
+from traderadmin.cluster.providers import get_provider  # noqa: E402
+from traderadmin.config import ConfigFiles, init_config, read, set_values, sha256  # noqa: E402
+from traderadmin.kube import connect  # noqa: E402
+
+NAMESPACE = "ta-bench"
+
+
+def pct(xs: list[float], p: float) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, max(0, round(p / 100 * len(s)) - 1))]
+
+
+def next_config(files: ConfigFiles, i: int) -> tuple[bytes, str]:
+    set_values(files, [f"scanner.max_results={10 + i % 900}"])
+    data, _ = read(files)
+    return data, sha256(data)
+
+
+def bench_ours(kube, files: ConfigFiles, n: int) -> list[float]:
+    out = []
+    for i in range(n):
+        data, digest = next_config(files, i)
+        outcome = reload.push(kube, NAMESPACE, data, digest, timeout=30)
+        assert outcome.ok, reload.failure_report(kube, NAMESPACE, outcome)
+        out.append(outcome.seconds)
+    return out
+
+
+def bench_restart(kube, files: ConfigFiles, n: int) -> list[float]:
+    """Rolling restart of the scanner after the write, until a new pod serves the new hash."""
+    out = []
+    for i in range(n):
+        data, digest = next_config(files, 1000 + i)
+        old = {p.metadata.name for p in deploy.service_pods(kube, NAMESPACE, "scanner")}
+        start = time.monotonic()
+        deploy.put_config(kube, NAMESPACE, data, digest)
+        stamp = {"spec": {"template": {"metadata": {"annotations": {"bench/restartedAt": str(time.time())}}}}}
+        kube.apps.patch_namespaced_deployment("scanner", NAMESPACE, stamp)
+        while True:
+            new = [p for p in deploy.service_pods(kube, NAMESPACE, "scanner")
+                   if p.metadata.name not in old and p.status.phase == "Running"]
+            st = [deploy.read_service_status(kube, NAMESPACE, p.metadata.name, "scanner") for p in new]
+            if new and all(s and s.get("config_sha256") == digest for s in st):
+                break
+            if time.monotonic() - start > 180:
+                raise RuntimeError("rolling restart did not finish in 180 s")
+            time.sleep(0.05)
+        out.append(time.monotonic() - start)
+        deploy.wait_rollouts(kube, NAMESPACE, ["scanner"], 120)
+    return out
+
+
+def bench_configmap(kube, image: str, files: ConfigFiles, n: int) -> list[float]:
+    """A scanner pod reading its config from a ConfigMap volume; time until it sees an update."""
+    from kubernetes import client
+
+    name = "bench-cm"
+    data, digest = next_config(files, 2000)
+    kube.core.create_namespaced_config_map(NAMESPACE, client.V1ConfigMap(
+        metadata=client.V1ObjectMeta(name=name), data={"config.toml": data.decode()}))
+    pod = {
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "bench-cm"}},
+        "spec": {"containers": [{"name": "scanner", "image": image, "imagePullPolicy": "IfNotPresent",
+                                 "args": ["--config", "/cm/config.toml", "--addr", ":8081"],
+                                 "volumeMounts": [{"name": "cm", "mountPath": "/cm", "readOnly": True}]}],
+                 "volumes": [{"name": "cm", "configMap": {"name": name}}]},
+    }
+    kube.core.create_namespaced_pod(NAMESPACE, pod)
+    _wait(lambda: _status(kube, name).get("config_sha256") == digest, 120, "the ConfigMap pod to start")
+    out = []
+    for i in range(n):
+        data, digest = next_config(files, 2001 + i)
+        start = time.monotonic()
+        kube.core.patch_namespaced_config_map(name, NAMESPACE, {"data": {"config.toml": data.decode()}})
+        _wait(lambda: _status(kube, name).get("config_sha256") == digest, 300, "the ConfigMap update")
+        out.append(time.monotonic() - start)
+    return out
+
+
+def _status(kube, pod: str) -> dict:
+    try:
+        code, body = kube.proxy_get(NAMESPACE, pod, 8081, "status")
+        return json.loads(body) if code == 200 else {}
+    except Exception:
+        return {}
+
+
+def _wait(check, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def bench_deploy_noop(kube, provider, files: ConfigFiles, runs: int, images: dict[str, str]) -> tuple[list[float], list[float]]:
+    ours = []
+    for _ in range(runs):
+        start = time.monotonic()
+        report = stack.deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.name,
+                                    desktop_mode=provider.status().mode or None)
+        ours.append(time.monotonic() - start)
+        assert not report.changed, "a no-op deploy changed something"
+    kubectl = shutil.which("kubectl")
+    theirs: list[float] = []
+    if not kubectl:
+        return ours, theirs
+    objs = manifests.render(manifests.load(ROOT / "deploy"), NAMESPACE, images)
+    import yaml
+
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False) as f:
+        yaml.safe_dump_all(objs, f)
+    for _ in range(runs):
+        start = time.monotonic()
+        base = [kubectl, "--context", provider.context]
+        subprocess.run(base + ["apply", "--server-side", "--field-manager", "traderadmin", "-f", f.name],
+                       check=True, capture_output=True)
+        for name in ("config-writer", "orchestrator", "scanner"):
+            subprocess.run(base + ["-n", NAMESPACE, "rollout", "status", f"deployment/{name}"],
+                           check=True, capture_output=True)
+        theirs.append(time.monotonic() - start)
+    return ours, theirs
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--reloads", type=int, default=30)
+    ap.add_argument("--restarts", type=int, default=5)
+    ap.add_argument("--configmaps", type=int, default=3)
+    ap.add_argument("--noops", type=int, default=5)
+    args = ap.parse_args()
+
+    provider = get_provider("auto")
+    kube = connect(provider.context)
+    tmp = Path(tempfile.mkdtemp())
+    files = ConfigFiles(tmp / "config.toml", ROOT / "config" / "schema.json")
+    init_config(files)
+    print(f"deploying into {NAMESPACE} on {provider.name} …", flush=True)
+    report = stack.deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.name,
+                                desktop_mode=provider.status().mode or None)
+    try:
+        results = {"ours (write + signal → both /status)": bench_ours(kube, files, args.reloads),
+                   "rolling restart (Stakater Reloader)": bench_restart(kube, files, args.restarts),
+                   "ConfigMap volume update": bench_configmap(kube, report.images["traderadmin/scanner"], files,
+                                                              args.configmaps)}
+        noop_ours, noop_kubectl = bench_deploy_noop(kube, provider, files, args.noops, report.images)
+    finally:
+        kube.core.delete_namespace(NAMESPACE)
+    ours_p50 = statistics.median(next(iter(results.values())))
+    print(f"\n{'reload path':<42} {'n':>3} {'p50 s':>8} {'p95 s':>8} {'max s':>8} {'× ours p50':>11}")
+    for name, xs in results.items():
+        print(f"{name:<42} {len(xs):>3} {statistics.median(xs):>8.3f} {pct(xs, 95):>8.3f} {max(xs):>8.3f} "
+              f"{statistics.median(xs) / ours_p50:>11.1f}")
+    print(f"\n{'no-op deploy':<42} {'n':>3} {'p50 s':>8}")
+    print(f"{'invoke deploy (build check included)':<42} {len(noop_ours):>3} {statistics.median(noop_ours):>8.3f}")
+    if noop_kubectl:
+        print(f"{'kubectl apply --server-side + rollout':<42} {len(noop_kubectl):>3} {statistics.median(noop_kubectl):>8.3f}")
+    else:
+        print("kubectl not found: no baseline for the no-op deploy")
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 4))
+    ax.boxplot(list(results.values()), orientation="horizontal", tick_labels=list(results))
+    ax.set_xscale("log")
+    ax.axvline(1.0, color="red", linestyle="--", label="goal: p95 ≤ 1 s")
+    ax.set_xlabel("seconds from write until the new config is served (log scale)")
+    ax.legend()
+    fig.tight_layout()
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    fig.savefig(out / "reload_cluster.png", dpi=100)
+    print(f"\nplot: {out / 'reload_cluster.png'}")
+
+
+if __name__ == "__main__":
+    main()
