@@ -45,8 +45,6 @@ def _size(size_bytes: int) -> str:
 )
 def build(c, service=None, json=False):
     """Build the images with content-hash tags; unchanged sources build nothing."""
-    from rich.table import Table
-
     report, _ = _build(c, service or [], json)
     if json:
         print_json(report.as_dict())
@@ -56,13 +54,11 @@ def build(c, service=None, json=False):
         out.print(f"base: {report.base.describe()}")
         for note in report.base.notes:
             out.print(f"  {note}")
-    table = Table(title_justify="left")
-    for column in ("service", "image", "result", "size", "stage s", "build s"):
-        table.add_column(column)
+    # Plain lines, not a table: a tag cut short to fit a narrow terminal is useless.
+    width = max(len(image.ref) for image in report.images)
     for image in report.images:
-        table.add_row(image.service, image.ref, "built" if image.built else "unchanged", _size(image.size_bytes),
-                      f"{image.stage_seconds:.1f}", f"{image.build_seconds:.1f}")
-    out.print(table)
+        out.print(f"{image.service:<13} {image.ref:<{width}}  {'built' if image.built else 'unchanged':<9}  "
+                  f"{_size(image.size_bytes):>9}  stage {image.stage_seconds:5.1f}s  build {image.build_seconds:5.1f}s")
     out.print(f"done in {report.seconds:.1f}s")
 
 

@@ -20,7 +20,8 @@ IGNORED_NAMES = frozenset(
 IGNORED_SUFFIXES = (".pyc", ".pyo", ".egg-info")
 
 
-def _ignored(name: str) -> bool:
+def ignored(name: str) -> bool:
+    """A cache or build leftover: never part of a source tree's identity."""
     return name in IGNORED_NAMES or name.endswith(IGNORED_SUFFIXES)
 
 
@@ -29,9 +30,9 @@ def tree_files(root: Path, *, ignore: bool = True) -> list[Path]:
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
         if ignore:
-            dirnames[:] = [d for d in dirnames if not _ignored(d)]
+            dirnames[:] = [d for d in dirnames if not ignored(d)]
         for name in filenames:
-            if ignore and _ignored(name):
+            if ignore and ignored(name):
                 continue
             path = Path(dirpath, name)
             if path.is_file():

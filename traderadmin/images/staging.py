@@ -13,6 +13,7 @@ in `build/images/.state/`, outside the contexts, so it never reaches an image.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -25,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from traderadmin.images.contenthash import tree_digest
+from traderadmin.images.contenthash import ignored, tree_digest
 from traderadmin.images.errors import StagingError, tail
 
 STAGE_DIR = Path("build") / "images"
@@ -42,8 +43,11 @@ TARGET_GLIBC_MINOR = 36
 OLDEST_MANYLINUX_MINOR = 17
 # Wheels stay byte-identical across rebuilds of the same source (zip timestamps).
 SOURCE_DATE_EPOCH = "315532800"
+CONSTRAINTS_FILE = "constraints.txt"
 
 Log = Callable[[str], None]
+
+_STAGER_DIGEST = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -103,7 +107,8 @@ class Stager(ABC):
     def inputs_digest(self) -> str:
         if not self.source.is_dir():
             raise StagingError(f"{self.service}: source folder {self.source} does not exist")
-        return tree_digest(self.source, extra=self.recipe())
+        # This module's own text counts too: a change in how inputs are made restages them.
+        return tree_digest(self.source, extra={**self.recipe(), "stager": _STAGER_DIGEST})
 
 
 class GoStaticStager(Stager):
@@ -163,34 +168,39 @@ class OrchestratorStager(Stager):
         wheels.mkdir()
         pip_env = {"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
         fix = "check that PyPI is reachable (pip config / proxy) and that services/orchestrator builds with `pip wheel`"
-        with tempfile.TemporaryDirectory(prefix="own-wheel-") as own:
+        with tempfile.TemporaryDirectory(prefix="orchestrator-wheel-") as scratch:
+            # A clean copy: setuptools leaves build/ and *.egg-info in the tree it builds.
+            copy = Path(scratch) / "src"
+            shutil.copytree(self.source, copy, ignore=lambda _dir, names: [n for n in names if ignored(n)])
+            own = Path(scratch) / "wheel"
             log("orchestrator: pip wheel (the service itself)")
             _run(
                 [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-input", "--progress-bar", "off",
-                 "--wheel-dir", own, str(self.source)],
+                 "--wheel-dir", str(own), str(copy)],
                 env=pip_env,
                 what="orchestrator: building its wheel",
                 fix=fix,
             )
-            built = sorted(Path(own).glob("*.whl"))
+            built = sorted(own.glob("*.whl"))
             if len(built) != 1:
                 raise StagingError(f"orchestrator: `pip wheel` made {len(built)} wheels, expected one: {built}")
             own_wheel = wheels / built[0].name
             shutil.copy(built[0], own_wheel)
         platforms = [arg for tag in manylinux_platforms(self._wheel_arch()) for arg in ("--platform", tag)]
+        # The service pins its whole dependency set there, so the same source gives the same wheels.
+        constraints = self.source / CONSTRAINTS_FILE
+        pins = ["--constraint", str(constraints)] if constraints.is_file() else []
         log(f"orchestrator: pip download of its dependencies (cp311, {self._wheel_arch()} manylinux)")
         _run(
             [sys.executable, "-m", "pip", "download", "--no-input", "--progress-bar", "off",
              "--only-binary=:all:", "--implementation", "cp", "--python-version", TARGET_PYTHON,
-             "--abi", TARGET_ABI, *platforms, "--dest", str(wheels), str(own_wheel)],
+             "--abi", TARGET_ABI, *platforms, *pins, "--dest", str(wheels), str(own_wheel)],
             env=pip_env,
             what="orchestrator: downloading dependency wheels",
             fix=fix,
         )
 
 
-# The config writer (deploy/'s only read-write user of the config volume) is built
-# like the scanner, so one build makes every image a deploy needs.
 STAGERS: dict[str, type[Stager]] = {
     "configwriter": GoStaticStager,
     "orchestrator": OrchestratorStager,
