@@ -42,6 +42,8 @@ func serve(ctx context.Context, s service) error {
 	if err != nil {
 		return err
 	}
+	watcher := NewWatcher(s.configPath, reloader, s.watch, s.reload, s.log)
+	defer watcher.Close()
 	// A missing or bad file at start is not fatal: the scanner stays up,
 	// unready, and applies the first valid file that appears.
 	reloader.Reload(ctx, triggerStart)
@@ -62,7 +64,7 @@ func serve(ctx context.Context, s service) error {
 	})
 	loops, stopLoops := context.WithCancel(ctx)
 	defer stopLoops()
-	wg.Go(func() { NewWatcher(s.configPath, reloader, s.watch, s.reload, s.log).Run(loops) })
+	wg.Go(func() { watcher.Run(loops) })
 	wg.Go(func() { (&ScanLoop{state: state, log: s.log}).Run(loops) })
 
 	var result error

@@ -47,10 +47,13 @@ type Watcher struct {
 	watchError string
 }
 
-// NewWatcher prepares the triggers for the config at path. With watch false
-// no file events are used and only the poll and signals remain.
+// NewWatcher prepares the triggers for the config at path and starts
+// watching its directory at once. Create it before the first load: a change
+// made after the watch exists is then seen, one made before is read by the
+// first load, and none falls in between. With watch false no file events are
+// used and only the poll and signals remain. Close releases the watch.
 func NewWatcher(path string, r *Reloader, watch bool, signals <-chan os.Signal, log *slog.Logger) *Watcher {
-	return &Watcher{
+	w := &Watcher{
 		reloader: r,
 		dir:      filepath.Dir(path),
 		base:     filepath.Base(path),
@@ -58,12 +61,15 @@ func NewWatcher(path string, r *Reloader, watch bool, signals <-chan os.Signal, 
 		signals:  signals,
 		log:      log,
 	}
+	w.ensureWatch()
+	return w
 }
+
+// Close releases the directory watch.
+func (w *Watcher) Close() { w.closeWatch() }
 
 // Run serves the triggers until ctx ends.
 func (w *Watcher) Run(ctx context.Context) {
-	defer w.closeWatch()
-	w.ensureWatch()
 
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
