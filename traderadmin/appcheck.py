@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -73,8 +74,15 @@ def _start_xvfb() -> tuple[subprocess.Popen, str]:
     )
     os.close(write_fd)
     try:
-        ready, _, _ = select.select([read_fd], [], [], 30)
-        number = os.read(read_fd, 64).decode().strip() if ready else ""
+        number = ""
+        deadline = time.monotonic() + 30
+        while not number.endswith("\n") and time.monotonic() < deadline:
+            ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
+            chunk = os.read(read_fd, 64).decode() if ready else ""
+            if not chunk:
+                break
+            number += chunk
+        number = number.strip()
     finally:
         os.close(read_fd)
     if not number.isdigit():
@@ -97,11 +105,19 @@ def _x(cmd: list[str], display: str, timeout: float = 20) -> subprocess.Complete
     return subprocess.run(cmd, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True, timeout=timeout)
 
 
+def _window_size(window: str, display: str) -> tuple[int, int]:
+    out = _x([_tool("xdotool"), "getwindowgeometry", "--shell", window], display).stdout
+    size = dict(line.split("=", 1) for line in out.split() if "=" in line)
+    return int(size.get("WIDTH", 0)), int(size.get("HEIGHT", 0))
+
+
 def _find_window(title: str, display: str) -> str | None:
-    """The id of a window whose name is exactly `title` (GTK also makes unnamed helper windows)."""
-    proc = _x([_tool("xdotool"), "search", "--name", f"^{title}$"], display)
+    """The largest mapped window named exactly `title`: GTK also makes small helper windows of the same name."""
+    proc = _x([_tool("xdotool"), "search", "--onlyvisible", "--name", f"^{re.escape(title)}$"], display)
     ids = proc.stdout.split()
-    return ids[0] if ids else None
+    if not ids:
+        return None
+    return max(ids, key=lambda w: _window_size(w, display)[0] * _window_size(w, display)[1])
 
 
 def _seed_config(schema: Path, workdir: Path) -> Path:
@@ -179,9 +195,8 @@ def _watch(app: subprocess.Popen, marker: Path, title: str, display: str, starte
         result.problems.append(f"no window titled {title!r} on the display")
         return
     result.window_title = _x([_tool("xdotool"), "getwindowname", window], display).stdout.strip()
-    geometry = _x([_tool("xdotool"), "getwindowgeometry", "--shell", window], display).stdout
-    size = dict(line.split("=", 1) for line in geometry.split() if "=" in line)
-    result.window_size = f"{size.get('WIDTH', '?')}x{size.get('HEIGHT', '?')}"
+    width, height = _window_size(window, display)
+    result.window_size = f"{width}x{height}"
     if result.window_title != title:
         result.problems.append(f"window title is {result.window_title!r}, expected {title!r}")
 
