@@ -226,10 +226,15 @@ def make_debian_base(
     log: Log = lambda _msg: None,
 ) -> str:
     """Make (or re-import from the cached tarball) the Debian base; return its image id."""
+    from filelock import FileLock
+
     work = cache_root / "python-base" / recipe.tag
     tarball = work / "rootfs.tar"
-    if not tarball.exists():
-        _bootstrap_tarball(recipe, work, tarball, mirror=mirror, log=log)
+    work.mkdir(parents=True, exist_ok=True)
+    # The cache is shared by every checkout on the machine: one debootstrap at a time.
+    with FileLock(str(work.parent / f"{recipe.tag}.lock")):
+        if not tarball.exists():
+            _bootstrap_tarball(recipe, work, tarball, mirror=mirror, log=log)
     log(f"importing {tarball} as {recipe.ref}")
     changes = [*recipe.changes, f"LABEL traderadmin.recipe-sha256={recipe.digest}"]
     try:

@@ -19,7 +19,7 @@ from traderadmin.images.base import DEFAULT_MIRROR, BaseImage, resolve_base
 from traderadmin.images.contenthash import mapping_digest, short
 from traderadmin.images.errors import BuildError, tail
 from traderadmin.images.progress import NullReporter, Reporter
-from traderadmin.images.staging import SERVICES, StagedContext, stage
+from traderadmin.images.staging import SERVICES, STAGE_DIR, StagedContext, stage
 
 REPOSITORY_PREFIX = "traderadmin/"
 # Only the orchestrator is built FROM a base we choose; the scanner is FROM scratch.
@@ -161,8 +161,27 @@ def build_images(
     reporter: Reporter | None = None,
 ) -> BuildReport:
     """Stage, tag and build each service's image; a tag already present is not built again."""
+    from filelock import FileLock
+
     reporter = reporter or NullReporter()
     started = time.monotonic()
+    lock_path = root / STAGE_DIR / ".lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    # Two builds in one checkout (a deploy and a test run) must not stage into each other.
+    with FileLock(str(lock_path)):
+        return _build_all(root, client, cache_root, services, mirror, pull_base, reporter, started)
+
+
+def _build_all(
+    root: Path,
+    client: Any,
+    cache_root: Path,
+    services: Sequence[str],
+    mirror: str,
+    pull_base: bool,
+    reporter: Reporter,
+    started: float,
+) -> BuildReport:
     arch = client.info().get("Architecture", "x86_64")
     base: BaseImage | None = None
     if NEEDS_BASE.intersection(services):
