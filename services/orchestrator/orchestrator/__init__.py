@@ -1,7 +1,7 @@
 """The orchestrator service: runs on a validated config and applies a new one while running.
 
 Layers, each in its own module:
-  signals   the SIGUSR1 handler (only sets an event; installed before anything else)
+  signals   SIGUSR1 as a pipe a thread waits on (no code in the handler; installed first)
   config    read, parse and validate a config file against the bundled schema
   reloader  decides when to reload (watch, poll, signal) and swaps the config atomically
   server    /healthz, /readyz and /status over HTTP

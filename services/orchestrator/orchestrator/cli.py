@@ -4,13 +4,13 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import threading
 from pathlib import Path
 from typing import NoReturn
 
 from .logs import JsonLog
 from .reloader import Reloader
 from .server import SERVICE, make_server
+from .signals import ReloadSignal
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -40,10 +40,10 @@ def _stop(signum: int, frame: object) -> NoReturn:
     raise SystemExit(0)
 
 
-def main(argv: list[str] | None = None, *, reload_requested: threading.Event) -> int:
+def main(argv: list[str] | None = None, *, reload_signal: ReloadSignal) -> int:
     args = parse_args(argv)
     log = JsonLog(SERVICE)
-    reloader = Reloader(args.config, log, reload_requested, watch=not args.no_watch)
+    reloader = Reloader(args.config, log, reload_signal, watch=not args.no_watch)
     reloader.reload("start")
     try:
         server = make_server(args.host, args.port, reloader, log)

@@ -25,6 +25,7 @@ from typing import Any
 
 from . import config as configfile
 from .logs import JsonLog, rfc3339
+from .signals import ReloadSignal
 
 # Returned by _read_settled when the path does not exist.
 _MISSING = None
@@ -48,11 +49,11 @@ class Reloader:
     during I/O or validation.
     """
 
-    def __init__(self, path: Path, log: JsonLog, reload_requested: threading.Event, *, watch: bool = True) -> None:
+    def __init__(self, path: Path, log: JsonLog, reload_signal: ReloadSignal | None = None, *, watch: bool = True) -> None:
         self.path = path
         self.log = log
         self.lock = threading.Lock()
-        self._reload_requested = reload_requested
+        self._reload_signal = reload_signal
         self._watch = watch
         self._applied: Applied | None = None
         self._rejected_sha: object = _NOTHING_REJECTED
@@ -172,7 +173,9 @@ class Reloader:
 
     def start(self) -> None:
         """Start the worker and the triggers (the first load is the caller's `reload("start")`)."""
-        targets = [self._work, self._relay_signals]
+        targets = [self._work]
+        if self._reload_signal is not None:
+            targets.append(self._relay_signals)
         if self._watch:
             targets.append(self._watch_directory)
         for target in targets:
@@ -181,20 +184,16 @@ class Reloader:
             self._threads.append(thread)
 
     def stop(self, timeout: float = 5.0) -> None:
+        """Stop the worker and the watch; the signal relay ends when its ReloadSignal is closed."""
         self._stopping.set()
         self._requests.put("stop")
-        self._reload_requested.set()
         for thread in self._threads:
-            thread.join(timeout)
+            if thread.name != "relay_signals":
+                thread.join(timeout)
 
     def _relay_signals(self) -> None:
-        # Standard signals coalesce anyway; clearing before queueing means a
-        # signal that lands after the clear queues one more reload, never none.
-        while True:
-            self._reload_requested.wait()
-            if self._stopping.is_set():
-                return
-            self._reload_requested.clear()
+        assert self._reload_signal is not None
+        while self._reload_signal.wait():
             self._requests.put("signal")
 
     def _watch_directory(self) -> None:

@@ -6,6 +6,8 @@ import json
 import re
 import os
 import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -16,7 +18,7 @@ import pytest
 from orchestrator import config
 from orchestrator.logs import JsonLog
 from orchestrator.reloader import Reloader
-from orchestrator.signals import install_reload_signal
+from orchestrator.signals import ReloadSignal
 
 DEFAULTS = (Path(__file__).resolve().parents[3] / "tests" / "vectors" / "valid" / "defaults.toml").read_bytes()
 
@@ -44,10 +46,10 @@ class Harness:
         self.path = tmp_path / "config.toml"
         self.out = io.StringIO()
         self.log = JsonLog("orchestrator", self.out)
-        self.requested = threading.Event()
+        self.signal: ReloadSignal | None = None
 
     def reloader(self, watch: bool = False) -> Reloader:
-        return Reloader(self.path, self.log, self.requested, watch=watch)
+        return Reloader(self.path, self.log, self.signal, watch=watch)
 
     def write(self, data: bytes) -> str:
         tmp = self.path.with_name(".config.toml.test.tmp")
@@ -68,6 +70,20 @@ class Harness:
 @pytest.fixture
 def h(tmp_path: Path) -> Harness:
     return Harness(tmp_path)
+
+
+@pytest.fixture
+def sigusr1(h: Harness) -> Iterator[None]:
+    """The real SIGUSR1 set-up in this process, undone afterwards."""
+    previous = signal.getsignal(signal.SIGUSR1)
+    h.signal = ReloadSignal()
+    yield
+    h.signal.close()
+    signal.signal(signal.SIGUSR1, previous)
+
+
+def send_sigusr1() -> None:
+    os.kill(os.getpid(), signal.SIGUSR1)
 
 
 @pytest.fixture
@@ -278,48 +294,75 @@ def test_watch_ignores_other_files_in_the_directory(h: Harness, running: Callabl
     assert (status["reloads"], status["rejected"]) == (1, 0)
 
 
+@pytest.mark.usefixtures("sigusr1")
 def test_a_shorter_poll_interval_applies_at_once(h: Harness, running: Callable[..., Reloader]) -> None:
     h.write(DEFAULTS.replace(b"poll_interval_s = 5.0", b"poll_interval_s = 3600.0"))
     r = running(watch=False)
     h.write(variant(poll_interval_s="0.2"))
-    h.requested.set()
+    send_sigusr1()
     wait_until(lambda: r.status()["reloads"] == 1, what="the signalled reload")
     new = h.write(variant(poll_interval_s="0.2", max_positions="6"))
     wait_until(lambda: r.status()["config_sha256"] == new, timeout=2, what="a poll at the new interval")
 
 
-def test_signal_event_reloads(h: Harness, running: Callable[..., Reloader]) -> None:
+@pytest.mark.usefixtures("sigusr1")
+def test_sigusr1_reloads(h: Harness, running: Callable[..., Reloader]) -> None:
     h.write(DEFAULTS)
     r = running(watch=False)
     new = h.write(variant(max_positions="6"))
-    h.requested.set()
+    send_sigusr1()
     wait_until(lambda: r.status()["config_sha256"] == new, what="the signalled reload")
     assert h.lines()[-1]["trigger"] == "signal"
 
 
-@pytest.mark.timeout(20, method="thread")
-def test_sigusr1_while_the_main_thread_holds_the_config_lock(h: Harness) -> None:
-    """Scenario 9: the handler must not need the lock, or the main thread deadlocks on itself."""
-    previous = signal.getsignal(signal.SIGUSR1)
+STORM = """
+import os, signal, sys, time
+pid, end = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+while time.monotonic() < end:
+    os.kill(pid, signal.SIGUSR1)
+"""
+
+
+@pytest.mark.timeout(30, method="thread")
+@pytest.mark.usefixtures("sigusr1")
+def test_a_storm_of_sigusr1_neither_breaks_nor_blocks_the_main_thread(
+    h: Harness, running: Callable[..., Reloader]
+) -> None:
+    """Signals from outside come faster than handlers run, so handlers nest.
+
+    With a handler that called threading.Event.set() this died of RecursionError
+    (or hung on the event's lock) within a second.
+    """
+    h.write(DEFAULTS)
+    r = running(watch=False)
+    new = h.write(variant(max_positions="6"))
+    storms = [subprocess.Popen([sys.executable, "-c", STORM, str(os.getpid()), "2"]) for _ in range(2)]
     try:
-        h.requested = install_reload_signal()
-        h.write(DEFAULTS)
-        r = h.reloader()
-        r.reload("start")
-        r.start()
-        try:
-            new = h.write(variant(max_positions="6"))
-            with r.lock:
-                for _ in range(20):
-                    # os.kill runs the handler in this thread before it returns.
-                    os.kill(os.getpid(), signal.SIGUSR1)
-                # Give the worker time to try (it must wait for this thread's lock).
-                time.sleep(0.1)
-                assert r.applied.sha256 != new
-            wait_until(lambda: r.status()["config_sha256"] == new, what="the reload after the lock is released")
-            assert h.lines()[-1]["trigger"] == "signal"
-            assert r.status()["reloads"] == 1
-        finally:
-            r.stop()
+        # The main thread keeps running Python code, and with it the handlers.
+        while any(p.poll() is None for p in storms):
+            sum(range(1000))
     finally:
-        signal.signal(signal.SIGUSR1, previous)
+        for p in storms:
+            p.kill()
+            p.wait()
+    wait_until(lambda: r.status()["config_sha256"] == new, what="the reload asked for by the storm")
+    assert r.status()["reloads"] == 1
+
+
+@pytest.mark.timeout(20, method="thread")
+@pytest.mark.usefixtures("sigusr1")
+def test_sigusr1_while_the_main_thread_holds_the_config_lock(h: Harness, running: Callable[..., Reloader]) -> None:
+    """Scenario 9: the handler must not need the lock, or the main thread deadlocks on itself."""
+    h.write(DEFAULTS)
+    r = running(watch=False)
+    new = h.write(variant(max_positions="6"))
+    with r.lock:
+        for _ in range(20):
+            # os.kill runs the Python-level handler in this thread before it returns.
+            send_sigusr1()
+        # Give the worker time to try (it must wait for this thread's lock).
+        time.sleep(0.1)
+        assert r.applied.sha256 != new
+    wait_until(lambda: r.status()["config_sha256"] == new, what="the reload after the lock is released")
+    assert h.lines()[-1]["trigger"] == "signal"
+    assert r.status()["reloads"] == 1

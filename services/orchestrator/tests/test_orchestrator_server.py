@@ -37,7 +37,7 @@ def serve(tmp_path: Path) -> Iterator:
         if data is not None:
             path.write_bytes(data)
         log = JsonLog("orchestrator", io.StringIO())
-        reloader = Reloader(path, log, threading.Event(), watch=False)
+        reloader = Reloader(path, log, watch=False)
         reloader.reload("start")
         server = make_server("127.0.0.1", 0, reloader, log)
         threading.Thread(target=server.serve_forever, daemon=True).start()
