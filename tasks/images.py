@@ -65,8 +65,6 @@ def build(c, service=None, json=False):
 @task(name="list", help={"json": _JSON_HELP})
 def list_(c, json=False):
     """List the service images and Python bases in the local Docker Engine."""
-    from rich.table import Table
-
     from traderadmin.dockerengine import DockerEngineError
     from traderadmin.images import docker_client, list_images
 
@@ -77,12 +75,14 @@ def list_(c, json=False):
     if json:
         print_json([row.as_dict() for row in rows])
         return
-    table = Table(title_justify="left")
-    for column in ("role", "image", "id", "size", "created"):
-        table.add_column(column)
+    out = stdout_console()
+    if not rows:
+        out.print("no TraderAdmin images yet; run `invoke images.build`")
+        return
+    width = max(len(row.ref) for row in rows)
     for row in rows:
-        table.add_row(row.role, row.ref, row.image_id.removeprefix("sha256:")[:12], _size(row.size_bytes), row.created)
-    stdout_console().print(table)
+        out.print(f"{row.role:<13} {row.ref:<{width}}  {row.image_id.removeprefix('sha256:')[:12]}  "
+                  f"{_size(row.size_bytes):>9}  {row.created}")
 
 
 @task(help={
