@@ -57,8 +57,9 @@ def build(c, service=None, json=False):
     # Plain lines, not a table: a tag cut short to fit a narrow terminal is useless.
     width = max(len(image.ref) for image in report.images)
     for image in report.images:
-        out.print(f"{image.service:<13} {image.ref:<{width}}  {'built' if image.built else 'unchanged':<9}  "
-                  f"{_size(image.size_bytes):>9}  stage {image.stage_seconds:5.1f}s  build {image.build_seconds:5.1f}s")
+        seconds = image.stage_seconds + image.build_seconds
+        out.print(f"{image.service:<13} {image.ref:<{width}}  {'built' if image.built else 'unchanged':<9} "
+                  f"{_size(image.size_bytes):>9} {seconds:5.1f}s")
     out.print(f"done in {report.seconds:.1f}s")
 
 

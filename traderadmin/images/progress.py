@@ -47,7 +47,7 @@ class RichReporter:
             TimeElapsedColumn(),
             TextColumn("{task.description}"),
             console=Console(stderr=True),
-            transient=False,
+            transient=True,  # the task prints the summary lines afterwards
         )
         self._tasks: dict[str, int] = {}
 
