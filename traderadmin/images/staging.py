@@ -69,7 +69,16 @@ def manylinux_platforms(arch: str, glibc_minor: int = TARGET_GLIBC_MINOR) -> lis
     return [*tags, f"manylinux2014_{arch}", f"manylinux2010_{arch}", f"manylinux1_{arch}"]
 
 
-def _run(command: list[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None, what: str, fix: str) -> str:
+def _run(
+    command: list[str],
+    *,
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    what: str,
+    fix: str,
+    hint: str = "",
+) -> str:
+    """Run a host tool; `fix` is the advice when the tool is missing, `hint` when it fails."""
     try:
         proc = subprocess.run(command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True)
     except FileNotFoundError as exc:
@@ -77,6 +86,7 @@ def _run(command: list[str], *, cwd: Path | None = None, env: Mapping[str, str] 
     if proc.returncode != 0:
         raise StagingError(
             f"{what}: `{' '.join(command)}` failed (exit {proc.returncode}):\n{tail(proc.stdout + proc.stderr)}"
+            + (f"\nFix: {hint}" if hint else "")
         )
     return proc.stdout
 
@@ -167,7 +177,8 @@ class OrchestratorStager(Stager):
         wheels = dest / "wheels"
         wheels.mkdir()
         pip_env = {"SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-        fix = "check that PyPI is reachable (pip config / proxy) and that services/orchestrator builds with `pip wheel`"
+        fix = "install pip for this Python (python3 -m ensurepip)"
+        hint = "check that PyPI is reachable (pip config, proxy) and that `pip wheel services/orchestrator` works"
         with tempfile.TemporaryDirectory(prefix="orchestrator-wheel-") as scratch:
             # A clean copy: setuptools leaves build/ and *.egg-info in the tree it builds.
             copy = Path(scratch) / "src"
@@ -180,6 +191,7 @@ class OrchestratorStager(Stager):
                 env=pip_env,
                 what="orchestrator: building its wheel",
                 fix=fix,
+                hint=hint,
             )
             built = sorted(own.glob("*.whl"))
             if len(built) != 1:
@@ -198,6 +210,7 @@ class OrchestratorStager(Stager):
             env=pip_env,
             what="orchestrator: downloading dependency wheels",
             fix=fix,
+            hint=hint + f"; every dependency must have a cp311 manylinux wheel (see {CONSTRAINTS_FILE})",
         )
 
 

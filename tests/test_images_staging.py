@@ -1,0 +1,64 @@
+"""Staging with the real Go toolchain on a tiny module (no Docker needed)."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from traderadmin.images.errors import StagingError
+from traderadmin.images.staging import STAGE_DIR, GoStaticStager, stage
+
+MAIN_GO = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n'
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    if shutil.which("go") is None:
+        pytest.fail("these tests need Go on PATH (https://go.dev/dl/)")
+    source = tmp_path / "services" / "scanner"
+    source.mkdir(parents=True)
+    (source / "go.mod").write_text("module example.test/scanner\n\ngo 1.22\n")
+    (source / "main.go").write_text(MAIN_GO)
+    (source / "Dockerfile").write_text("FROM scratch\nCOPY scanner /scanner\n")
+    return tmp_path
+
+
+def test_go_service_stages_a_static_binary_with_reproducible_bytes(project: Path) -> None:
+    first = stage("scanner", project, "x86_64")
+    context = project / STAGE_DIR / "scanner"
+    assert first.restaged and sorted(p.name for p in context.iterdir()) == ["Dockerfile", "scanner"]
+    assert (context / "scanner").read_bytes()[:4] == b"\x7fELF"
+    shutil.rmtree(context)
+    again = stage("scanner", project, "x86_64")
+    assert again.restaged and again.digest == first.digest
+    assert not stage("scanner", project, "x86_64").restaged
+
+
+def test_architecture_go_version_and_sources_are_inputs(project: Path) -> None:
+    source = project / "services" / "scanner"
+    amd64 = GoStaticStager("scanner", source, "x86_64")
+    assert amd64.recipe()["go"].startswith("go") and amd64.recipe()["goarch"] == "amd64"
+    assert GoStaticStager("scanner", source, "aarch64").inputs_digest() != amd64.inputs_digest()
+    before = amd64.inputs_digest()
+    (source / "main_test.go").write_text("package main\n")
+    assert amd64.inputs_digest() != before
+
+
+def test_compile_error_names_the_service_and_shows_the_compiler(project: Path) -> None:
+    (project / "services" / "scanner" / "main.go").write_text("package main\n\nfunc main() { undefinedThing() }\n")
+    with pytest.raises(StagingError, match="scanner: building the static binary") as caught:
+        stage("scanner", project, "x86_64")
+    assert "undefinedThing" in str(caught.value)
+    assert not (project / STAGE_DIR / "scanner").exists(), "a failed stage must not leave a half context"
+
+
+def test_missing_dockerfile_is_named(project: Path) -> None:
+    (project / "services" / "scanner" / "Dockerfile").unlink()
+    with pytest.raises(StagingError, match=r"services/scanner/Dockerfile is missing"):
+        stage("scanner", project, "x86_64")
+
+
+def test_unknown_service_lists_the_known_ones(project: Path) -> None:
+    with pytest.raises(StagingError, match="unknown service 'web'; known: configwriter, orchestrator, scanner"):
+        stage("web", project, "x86_64")
