@@ -181,7 +181,9 @@ def _watch(app: subprocess.Popen, marker: Path, title: str, display: str, starte
     while not marker.exists() and app.poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     if app.poll() is not None:
-        result.problems.append(f"the app exited with code {app.returncode} before it rendered (see {out_dir / 'app.log'})")
+        log = out_dir / "app.log"
+        tail = " | ".join(log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[:3])
+        result.problems.append(f"the app exited with code {app.returncode} before it rendered: {tail} (all of it in {log})")
         return
     if not marker.exists():
         result.problems.append(f"the front end did not report `Rendered` within {timeout:.0f} s (blank window?)")
