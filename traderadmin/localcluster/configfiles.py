@@ -28,7 +28,10 @@ def kubeconfig(server: str, ca: Path, cert: Path, key: Path, user: str, context:
     )
 
 
-def containerd_toml(layout: Layout, sandbox_image: str) -> str:
+def containerd_toml(layout: Layout, sandbox_image: str, restrict_oom_score_adj: bool = False) -> str:
+    """`restrict_oom_score_adj` for hosts without CAP_SYS_RESOURCE (some VMs and containers):
+    the kubelet asks for negative OOM scores (-998 for sandboxes) that runc cannot set there,
+    and every pod would fail with "can't get final child's PID from pipe"."""
     return f"""# Written by traderadmin; a containerd just for the local cluster, apart from Docker's.
 version = 2
 root = "{layout.containerd_root}"
@@ -40,6 +43,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 
 [plugins."io.containerd.grpc.v1.cri"]
   sandbox_image = "{sandbox_image}"
+  restrict_oom_score_adj = {str(restrict_oom_score_adj).lower()}
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -118,7 +122,7 @@ def kubelet_config(layout: Layout, network: Network) -> str:
     )
 
 
-def kube_proxy_config(layout: Layout, network: Network, node_name: str) -> str:
+def kube_proxy_config(layout: Layout, network: Network, node_name: str, oom_score_adj: int = -999) -> str:
     return json.dumps(
         {
             "apiVersion": "kubeproxy.config.k8s.io/v1alpha1",
@@ -131,6 +135,7 @@ def kube_proxy_config(layout: Layout, network: Network, node_name: str) -> str:
             "metricsBindAddress": "127.0.0.1:10249",
             # Leave the host's conntrack sysctls alone.
             "conntrack": {"maxPerCore": 0},
+            "oomScoreAdj": oom_score_adj,
         },
         indent=2,
     )

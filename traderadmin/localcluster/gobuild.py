@@ -36,6 +36,8 @@ class GoBuild:
 
     name: str
     go_mod: str
+    # Folder under <cache>/src holding the go.mod; builds may share one.
+    module: str
     # (package path, output path relative to the bin folder, or "" for "by package name")
     targets: tuple[tuple[str, str], ...]
     ldflags: str = ""
@@ -110,13 +112,24 @@ def kubernetes_ldflags(version: str = versions.KUBERNETES_VERSION) -> str:
 
 
 def kubernetes_build(version: str = versions.KUBERNETES_VERSION) -> GoBuild:
-    targets = tuple((f"k8s.io/kubernetes/cmd/{c}", "") for c in versions.KUBERNETES_COMPONENTS)
-    targets += (("./hostpath-provisioner", ""), ("./pause", ""))
     return GoBuild(
         name=f"kubernetes-{version}",
         go_mod=kubernetes_go_mod(version),
-        targets=targets,
+        module=f"kubernetes-{version}",
+        targets=tuple((f"k8s.io/kubernetes/cmd/{c}", "") for c in versions.KUBERNETES_COMPONENTS),
         ldflags=kubernetes_ldflags(version),
+    )
+
+
+def helpers_build(version: str = versions.KUBERNETES_VERSION) -> GoBuild:
+    """The provisioner and pause programs: in the Kubernetes module (same client-go,
+    all compiled already) but a build of their own, so editing them relinks only them."""
+    return GoBuild(
+        name=f"helpers-{version}",
+        go_mod=kubernetes_go_mod(version),
+        module=f"kubernetes-{version}",
+        targets=(("./hostpath-provisioner", ""), ("./pause", "")),
+        ldflags="-s -w",
         local_packages={
             "hostpath-provisioner": GO_SOURCES / "hostpath-provisioner",
             "pause": GO_SOURCES / "pause",
@@ -128,6 +141,7 @@ def etcd_build(version: str = versions.ETCD_VERSION) -> GoBuild:
     return GoBuild(
         name=f"etcd-{version}",
         go_mod=etcd_go_mod(version),
+        module=f"etcd-{version}",
         targets=(("go.etcd.io/etcd/server/v3", "etcd"),),
         ldflags="-s -w",
     )
@@ -143,7 +157,7 @@ def is_built(build: GoBuild, go_ver: str, root: Path | None = None) -> bool:
 
 def _prepare_module(build: GoBuild, module_dir: Path) -> None:
     module_dir.mkdir(parents=True, exist_ok=True)
-    header = f"// traderadmin build module {build.name}; go build adds the indirect requirements below.\n"
+    header = f"// traderadmin build module {build.module}; go build adds the indirect requirements below.\n"
     go_mod = module_dir / "go.mod"
     # `go build -mod=mod` appends indirect requirements: only reset the file when
     # what we asked for changed, so go.sum and those lines stay valid.
@@ -172,7 +186,7 @@ def run_build(
     out_dir = bin_dir_for(build, go_ver, root)
     if (out_dir / COMPLETE_MARKER).exists():
         return out_dir
-    module_dir = (root or cache_dir()) / "src" / build.name
+    module_dir = (root or cache_dir()) / "src" / build.module
     _prepare_module(build, module_dir)
     staging = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
@@ -210,6 +224,7 @@ def _run_logged(
     compiled = 0
     for line in proc.stdout:
         log.write(line)
+        log.flush()
         if not line.startswith(("go: downloading", "#")):
             compiled += 1
         progress(f"building {name}: {compiled} packages compiled, {time.monotonic() - started:.0f}s (log: {log_path})")
@@ -219,6 +234,10 @@ def _run_logged(
         raise BuildError(f"`go build` for {name} failed (exit {proc.returncode}). Last lines of {log_path}:\n{tail}")
 
 
+def all_builds() -> tuple[GoBuild, ...]:
+    return (kubernetes_build(), helpers_build(), etcd_build())
+
+
 def build_all(
     log_path: Path,
     progress: Callable[[str], None] = lambda _msg: None,
@@ -226,7 +245,7 @@ def build_all(
 ) -> dict[str, Path]:
     """Build (or find cached) Kubernetes and etcd; map each binary name to its path."""
     binaries: dict[str, Path] = {}
-    for build in (kubernetes_build(), etcd_build()):
+    for build in all_builds():
         folder = run_build(build, log_path, progress, root)
         for path in folder.iterdir():
             if not path.name.startswith("."):

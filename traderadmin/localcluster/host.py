@@ -98,6 +98,17 @@ def _default_route_ip() -> str:
     raise HostError("No non-loopback IPv4 address found for the node. Fix: bring up a network interface")
 
 
+CAP_SYS_RESOURCE = 24
+
+
+def can_lower_oom_score() -> bool:
+    """Whether this process holds CAP_SYS_RESOURCE, needed to set negative OOM score adjustments."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("CapEff:"):
+            return bool(int(line.split()[1], 16) & (1 << CAP_SYS_RESOURCE))
+    return False
+
+
 def _sysctl(key: str, value: str) -> None:
     path = Path("/proc/sys") / key.replace(".", "/")
     if path.exists() and path.read_text().strip() != value:

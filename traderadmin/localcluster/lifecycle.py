@@ -120,24 +120,51 @@ def _wait_healthy(component: Component, pid: int, layout: Layout, timeout: float
         time.sleep(0.5)
 
 
-def _prepare_files(layout: Layout, network: Network, binaries: dict[str, Path], node: host.NodeIdentity) -> str:
-    pki.ensure_pki(layout.pki, pki.ClusterIdentity(node.name, node.ip, network.service_ip))
+# Which component reads which certificate: reissuing one means restarting it.
+CERT_USERS = {
+    "apiserver": "kube-apiserver",
+    "apiserver-kubelet-client": "kube-apiserver",
+    "controller-manager": "kube-controller-manager",
+    "scheduler": "kube-scheduler",
+    "kube-proxy": "kube-proxy",
+    "kubelet-client": "kubelet",
+    "kubelet-serving": "kubelet",
+    "hostpath-provisioner": "hostpath-provisioner",
+}
+
+
+def _prepare_files(
+    layout: Layout, network: Network, binaries: dict[str, Path], node: host.NodeIdentity
+) -> tuple[str, set[str]]:
+    """Write certificates and config files; return the pause image ref and the
+    components whose inputs changed (to restart if they already run)."""
+    reissued = pki.ensure_pki(layout.pki, pki.ClusterIdentity(node.name, node.ip, network.service_ip))
+    changed = {CERT_USERS[name] for name in reissued if name in CERT_USERS}
     kubeconfigs.write_component_kubeconfigs(layout, network)
     pause_ref = images.pause_image_ref(binaries["pause"])
+    lower_oom = host.can_lower_oom_score()
     files = {
-        layout.containerd_config: configfiles.containerd_toml(layout, pause_ref),
-        layout.cni_conf_dir / "10-traderadmin.conflist": configfiles.cni_conflist(layout, network),
-        layout.kubelet_config: configfiles.kubelet_config(layout, network),
-        layout.kube_proxy_config: configfiles.kube_proxy_config(layout, network, node.name),
+        layout.containerd_config: (
+            "containerd",
+            configfiles.containerd_toml(layout, pause_ref, restrict_oom_score_adj=not lower_oom),
+        ),
+        # Read for every new pod: no restart needed.
+        layout.cni_conf_dir / "10-traderadmin.conflist": ("", configfiles.cni_conflist(layout, network)),
+        layout.kubelet_config: ("kubelet", configfiles.kubelet_config(layout, network)),
+        layout.kube_proxy_config: (
+            "kube-proxy",
+            configfiles.kube_proxy_config(layout, network, node.name, oom_score_adj=-999 if lower_oom else 0),
+        ),
     }
-    for path, text in files.items():
+    for path, (component, text) in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
+            changed.add(component)
     for folder in (layout.logs, layout.pids, layout.etcd_data, layout.volumes, layout.pod_logs, layout.kubelet_root):
         folder.mkdir(parents=True, exist_ok=True)
     layout.etcd_data.chmod(0o700)
-    return pause_ref
+    return pause_ref, changed - {""}
 
 
 def _kubectl(binaries: dict[str, Path], layout: Layout, *args: str) -> subprocess.CompletedProcess[str]:
@@ -172,11 +199,17 @@ def up(progress: Progress = lambda _m: None, log: Progress = print) -> ClusterSt
         binaries = gobuild.build_all(layout.log("build"), progress)
         node = host.node_identity()
         progress("writing certificates and configuration")
-        pause_ref = _prepare_files(layout, network, binaries, node)
+        pause_ref, changed = _prepare_files(layout, network, binaries, node)
         host.prepare_kernel()
         host.ensure_firewall_rules(network)
         for component in components(binaries, layout, network, node.name, node.ip):
             pid = processes.running_pid(layout.pid(component.name), component.argv[0])
+            if pid is not None and (
+                component.name in changed or processes.recorded_argv(layout.pid(component.name)) != list(component.argv)
+            ):
+                progress(f"restarting {component.name}: its binary, flags or configuration changed")
+                processes.stop(layout.pid(component.name), component.argv[0])
+                pid = None
             if pid is None:
                 progress(f"starting {component.name}")
                 pid = processes.start(component.argv, layout.pid(component.name), layout.log(component.name))
@@ -273,7 +306,7 @@ def _cached_binaries() -> dict[str, Path]:
     except (gobuild.BuildError, OSError, subprocess.CalledProcessError):
         return {}
     found: dict[str, Path] = {}
-    for build in (gobuild.kubernetes_build(), gobuild.etcd_build()):
+    for build in gobuild.all_builds():
         folder = gobuild.bin_dir_for(build, go_ver)
         if (folder / gobuild.COMPLETE_MARKER).exists():
             found.update({p.name: p for p in folder.iterdir() if not p.name.startswith(".")})

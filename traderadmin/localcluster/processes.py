@@ -5,6 +5,7 @@ or a recycled pid could make a dead component look alive (or get killed).
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -20,15 +21,20 @@ def _read_pid(pid_file: Path) -> int | None:
 
 
 def _exe_of(pid: int) -> str | None:
-    try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # A zombie has exited; only its parent's wait() is missing.
-    if stat.rsplit(")", 1)[-1].split()[0] == "Z":
-        return None
-    return cmdline.split(b"\0", 1)[0].decode(errors="replace")
+    # cmdline reads empty for a moment while a fresh child is still inside exec().
+    for _ in range(50):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return None
+        # A zombie has exited; only its parent's wait() is missing.
+        if stat.rsplit(")", 1)[-1].split()[0] == "Z":
+            return None
+        if cmdline:
+            return cmdline.split(b"\0", 1)[0].decode(errors="replace")
+        time.sleep(0.01)
+    return None
 
 
 def running_pid(pid_file: Path, executable: str) -> int | None:
@@ -58,7 +64,20 @@ def start(argv: tuple[str, ...] | list[str], pid_file: Path, log_file: Path) -> 
             close_fds=True,
         )
     pid_file.write_text(f"{proc.pid}\n")
+    _argv_file(pid_file).write_text(json.dumps(list(argv)))
     return proc.pid
+
+
+def _argv_file(pid_file: Path) -> Path:
+    return pid_file.with_suffix(".argv")
+
+
+def recorded_argv(pid_file: Path) -> list[str] | None:
+    """The command line a component was last started with (to notice a changed one)."""
+    try:
+        return json.loads(_argv_file(pid_file).read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def exited(pid: int) -> bool:

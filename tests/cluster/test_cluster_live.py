@@ -1,0 +1,160 @@
+"""The cluster does what the toolkit relies on: a Ready node, pods from local
+images, hostpath volumes, and exec / logs / signals / the pod proxy through the API."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from kubernetes import client
+from kubernetes.stream import stream
+
+from conftest import PROBE_PORT, wait_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _exec(core, namespace: str, pod: str, *command: str) -> str:
+    return stream(
+        core.connect_get_namespaced_pod_exec,
+        pod,
+        namespace,
+        command=list(command),
+        stderr=True,
+        stdin=False,
+        stdout=True,
+        tty=False,
+        _preload_content=True,
+    )
+
+
+def test_node_is_ready(core, provider):
+    nodes = core.list_node().items
+    assert nodes, "the cluster has no node"
+    for node in nodes:
+        conditions = {c.type: c.status for c in node.status.conditions}
+        assert conditions["Ready"] == "True", node.metadata.name
+    if provider.name == "local":
+        assert nodes[0].status.node_info.kubelet_version.startswith("v1.34.")
+
+
+def test_pod_runs_a_locally_built_image_without_pulling(core, namespace, probe_pod, probe_image):
+    pod = core.read_namespaced_pod(probe_pod, namespace)
+    assert pod.status.phase == "Running"
+    (container,) = pod.status.container_statuses
+    assert container.ready and container.image.endswith(probe_image)
+    events = core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={probe_pod}").items
+    reasons = {e.reason for e in events}
+    assert "Pulling" not in reasons and "Pulled" in reasons  # kubelet reports "already present on machine"
+    assert any("already present" in (e.message or "") for e in events if e.reason == "Pulled")
+
+
+def test_claim_binds_to_hostpath_and_is_writable_by_a_non_root_pod(core, namespace, claim, probe_pod):
+    pvc = wait_for(
+        lambda: (p := core.read_namespaced_persistent_volume_claim(claim, namespace)).status.phase == "Bound" and p,
+        60,
+        "PVC Bound",
+    )
+    assert pvc.spec.storage_class_name == "hostpath"
+    _exec(core, namespace, probe_pod, "/probe", "write", "/data/hello.txt", "written through exec")
+    assert _exec(core, namespace, probe_pod, "/probe", "read", "/data/hello.txt") == "written through exec"
+
+
+def test_exec_through_the_api(core, namespace, probe_pod):
+    assert _exec(core, namespace, probe_pod, "/probe", "echo", "hello", "from", "exec").strip() == "hello from exec"
+
+
+def test_logs_through_the_api(core, namespace, probe_pod):
+    logs = core.read_namespaced_pod_log(probe_pod, namespace)
+    assert f"probe serving on :{PROBE_PORT} as uid 65532" in logs
+
+
+def test_signal_sent_by_exec_reaches_the_main_process(core, namespace, probe_pod):
+    _exec(core, namespace, probe_pod, "/probe", "signal", "USR1", "1")
+    wait_for(lambda: "received SIGUSR1" in core.read_namespaced_pod_log(probe_pod, namespace), 20, "SIGUSR1 logged")
+
+
+def test_pod_proxy_through_the_api(core, namespace, probe_pod):
+    body = core.connect_get_namespaced_pod_proxy_with_path(f"{probe_pod}:{PROBE_PORT}", namespace, "status")
+    status = json.loads(body.replace("'", '"')) if isinstance(body, str) else body
+    assert status["host"] == probe_pod and status["uid"] == 65532
+
+
+def test_service_reaches_the_pod_from_another_pod(core, namespace, probe_pod):
+    service = client.V1Service(
+        metadata=client.V1ObjectMeta(name="probe"),
+        spec=client.V1ServiceSpec(selector={"app": "probe"}, ports=[client.V1ServicePort(port=80, target_port=PROBE_PORT)]),
+    )
+    ip = core.create_namespaced_service(namespace, service).spec.cluster_ip
+
+    def answered():
+        try:
+            return json.loads(_exec(core, namespace, probe_pod, "/probe", "get", f"http://{ip}/status"))
+        except (ValueError, client.ApiException):
+            return None
+
+    assert wait_for(answered, 30, f"Service {ip} answers")["host"] == probe_pod
+
+
+def test_deleting_a_claim_deletes_its_volume(core, namespace):
+    body = client.V1PersistentVolumeClaim(
+        metadata=client.V1ObjectMeta(name="short-lived"),
+        spec=client.V1PersistentVolumeClaimSpec(
+            access_modes=["ReadWriteOnce"],
+            storage_class_name="hostpath",
+            resources=client.V1VolumeResourceRequirements(requests={"storage": "1Mi"}),
+        ),
+    )
+    core.create_namespaced_persistent_volume_claim(namespace, body)
+    bound = wait_for(
+        lambda: (p := core.read_namespaced_persistent_volume_claim("short-lived", namespace)).spec.volume_name
+        and p.status.phase == "Bound" and p,
+        60,
+        "short-lived PVC Bound",
+    )
+    volume = bound.spec.volume_name
+    core.delete_namespaced_persistent_volume_claim("short-lived", namespace)
+
+    def gone():
+        try:
+            core.read_persistent_volume(volume)
+        except client.ApiException as exc:
+            return exc.status == 404
+        return False
+
+    wait_for(gone, 60, f"PersistentVolume {volume} deleted")
+
+
+def test_cluster_up_is_fast_when_already_running(provider):
+    started = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "invoke", "cluster.up", f"--provider={provider.name}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    elapsed = time.monotonic() - started
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert elapsed < 20, f"cluster.up took {elapsed:.1f}s with everything running"
+
+
+@pytest.mark.parametrize("as_json", [True])
+def test_status_json_reports_every_component(provider, as_json):
+    proc = subprocess.run(
+        [sys.executable, "-m", "invoke", "cluster.status", f"--provider={provider.name}", "--json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    status = json.loads(proc.stdout)
+    assert status["node_ready"] and status["context"] == provider.context
+    if provider.name == "local":
+        names = {c["name"] for c in status["extra"]["components"]}
+        assert {"etcd", "kube-apiserver", "kubelet", "containerd", "hostpath-provisioner"} <= names
+        assert all(c["healthy"] for c in status["extra"]["components"])

@@ -1,0 +1,77 @@
+"""Doctor: checks are a list of functions; failures carry a fix; only required ones fail the run."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from pathlib import Path
+
+from traderadmin.cluster import doctor
+from traderadmin.cluster.doctor import DoctorCheck, Finding
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_results_keep_order_and_required_failure_sets_exit_code():
+    checks = [
+        DoctorCheck("a", "toolkit", True, lambda: Finding(True, "fine")),
+        DoctorCheck("b", "desktop app", False, lambda: Finding(False, "missing", "install b")),
+    ]
+    results = doctor.run_checks(checks)
+    assert [r.name for r in results] == ["a", "b"]
+    assert [r.status for r in results] == ["ok", "warn"]
+    assert doctor.exit_code(results) == 0
+    failing = doctor.run_checks([DoctorCheck("c", "cluster", True, lambda: Finding(False, "down", "invoke cluster.up"))])
+    assert failing[0].status == "FAIL" and failing[0].fix == "invoke cluster.up"
+    assert doctor.exit_code(failing) == 1
+
+
+def test_a_crashing_check_is_a_failing_row():
+    def boom() -> Finding:
+        raise OSError("no such file")
+
+    (result,) = doctor.run_checks([DoctorCheck("boom", "toolkit", True, boom)])
+    assert not result.ok and "OSError" in result.detail and result.fix
+
+
+def test_register_appends_to_the_list(monkeypatch):
+    monkeypatch.setattr(doctor, "CHECKS", [])
+
+    @doctor.register("extra", "desktop app", required=False)
+    def extra() -> Finding:
+        return Finding(True, "here")
+
+    assert [(c.name, c.required) for c in doctor.CHECKS] == [("extra", False)]
+
+
+def test_default_checks_cover_the_brief():
+    names = {c.name for c in doctor.CHECKS}
+    assert {"Python packages", "Docker Engine", "Kubernetes cluster", "Go", "Node.js / npm", "Wails CLI", "WebKitGTK"} <= names
+    required = {c.name for c in doctor.CHECKS if c.required}
+    assert "Kubernetes cluster" in required and "Wails CLI" not in required
+
+
+def test_pin_pattern_reads_pyproject_style_requirements():
+    match = doctor.PIN.match("pytest==9.2.0; extra == \"dev\"")
+    assert match and match.group("name") == "pytest" and "extra" in match.group("marker")
+    assert doctor.PIN.match("kubernetes==37.0.2").group("version") == "37.0.2"
+
+
+def test_python_packages_check_passes_in_this_install():
+    assert doctor.check_python_packages().ok
+
+
+def test_missing_tool_gets_a_fix(monkeypatch):
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    for check in (doctor.check_go, doctor.check_node, doctor.check_wails):
+        finding = check()
+        assert not finding.ok and finding.fix
+
+
+def test_invoke_doctor_json_is_machine_readable():
+    proc = subprocess.run([sys.executable, "-m", "invoke", "doctor", "--json"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    rows = json.loads(proc.stdout)
+    assert {"name", "group", "required", "ok", "status", "detail", "fix"} <= set(rows[0])
+    expected = 1 if any(r["required"] and not r["ok"] for r in rows) else 0
+    assert proc.returncode == expected

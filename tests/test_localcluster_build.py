@@ -1,0 +1,58 @@
+"""The Go build modules: what they require, replace and stamp into the binaries."""
+from __future__ import annotations
+
+from traderadmin.localcluster import gobuild, versions
+
+
+def test_kubernetes_module_replaces_every_staging_module_with_the_published_release():
+    text = gobuild.kubernetes_go_mod("v1.34.4")
+    assert "require k8s.io/kubernetes v1.34.4" in text
+    for module in versions.KUBERNETES_STAGING_MODULES:
+        assert f"\t{module} => {module} v0.34.4\n" in text
+
+
+def test_etcd_is_its_own_module():
+    text = gobuild.etcd_go_mod("v3.6.16")
+    assert "require go.etcd.io/etcd/server/v3 v3.6.16" in text and "k8s.io" not in text
+
+
+def test_version_ldflags_set_both_version_packages():
+    flags = gobuild.kubernetes_ldflags("v1.34.4")
+    for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        assert f"-X {pkg}.gitVersion=v1.34.4" in flags
+        assert f"-X {pkg}.gitMinor=34" in flags
+
+
+def test_build_key_is_stable_and_changes_with_inputs():
+    build = gobuild.kubernetes_build()
+    assert build.key("go1.26.8") == gobuild.kubernetes_build().key("go1.26.8")
+    assert build.key("go1.26.8") != build.key("go1.27.0")
+    assert gobuild.kubernetes_build("v1.34.3").key("go1.26.8") != build.key("go1.26.8")
+
+
+def test_build_outputs_every_component_and_the_helpers():
+    packages = [p for p, _ in gobuild.kubernetes_build().targets]
+    for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"):
+        assert f"k8s.io/kubernetes/cmd/{component}" in packages
+    helpers = [p for p, _ in gobuild.helpers_build().targets]
+    assert helpers == ["./hostpath-provisioner", "./pause"]
+    assert gobuild.etcd_build().targets == (("go.etcd.io/etcd/server/v3", "etcd"),)
+
+
+def test_local_go_sources_ship_with_the_package():
+    for rel, src in gobuild.helpers_build().local_packages.items():
+        assert (src / "main.go").is_file(), rel
+
+
+def test_cached_build_is_a_directory_check(tmp_path, monkeypatch):
+    build = gobuild.etcd_build()
+    monkeypatch.setattr(gobuild, "go_version", lambda: "go1.26.8")
+    out = gobuild.bin_dir_for(build, "go1.26.8", tmp_path)
+    out.mkdir(parents=True)
+    (out / gobuild.COMPLETE_MARKER).write_text("done")
+    monkeypatch.setattr(gobuild.subprocess, "Popen", lambda *a, **k: (_ for _ in ()).throw(AssertionError("built")))
+    assert gobuild.run_build(build, tmp_path / "build.log", root=tmp_path) == out
+
+
+def test_staging_version():
+    assert versions.staging_version("v1.34.4") == "v0.34.4"
