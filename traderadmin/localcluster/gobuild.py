@@ -207,6 +207,11 @@ def run_build(
     (staging / COMPLETE_MARKER).write_text(f"{go_ver}\n{time.monotonic() - started:.0f}s\n")
     shutil.rmtree(out_dir, ignore_errors=True)
     staging.rename(out_dir)
+    # Older builds of the same thing are ~500 MB each; running processes keep their
+    # (deleted) executables until `cluster.up` restarts them on the new ones.
+    for old in out_dir.parent.glob(f"{build.name}-*"):
+        if old != out_dir and len(old.name) == len(out_dir.name):
+            shutil.rmtree(old, ignore_errors=True)
     return out_dir
 
 

@@ -9,8 +9,10 @@ import ipaddress
 import os
 import platform
 import shutil
+import signal
 import socket
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -161,6 +163,25 @@ def remove_firewall_rules(network: Network) -> None:
                 break
 
 
+# Chains the kubelet itself creates (kube-proxy --cleanup removes kube-proxy's).
+KUBELET_CHAINS = ("KUBE-FIREWALL", "KUBE-KUBELET-CANARY", "KUBE-IPTABLES-HINT")
+
+
+def remove_kubelet_chains() -> None:
+    for binary in ("iptables", "ip6tables"):
+        if shutil.which(binary) is None:
+            continue
+        for table in ("filter", "nat", "mangle"):
+            listed = subprocess.run([binary, "-w", "-t", table, "-S"], capture_output=True, text=True)
+            for line in listed.stdout.splitlines():
+                words = line.split()
+                if words[:1] == ["-A"] and words[-2:-1] == ["-j"] and words[-1] in KUBELET_CHAINS:
+                    subprocess.run([binary, "-w", "-t", table, "-D", *words[1:]], capture_output=True)
+            for chain in KUBELET_CHAINS:
+                subprocess.run([binary, "-w", "-t", table, "-F", chain], capture_output=True)
+                subprocess.run([binary, "-w", "-t", table, "-X", chain], capture_output=True)
+
+
 def remove_bridge(network: Network) -> None:
     if Path(f"/sys/class/net/{network.bridge}").exists():
         subprocess.run(["ip", "link", "delete", network.bridge], capture_output=True)
@@ -219,3 +240,35 @@ def remove_unused_cni_netns(netns_dir: Path = Path("/run/netns")) -> list[str]:
         path.unlink(missing_ok=True)
         removed.append(path.name)
     return removed
+
+
+POD_CGROUP = "kubepods"  # the kubelet's cgroup root for pods (cgroupfs driver)
+
+
+def pod_processes(cgroup_root: Path = Path("/sys/fs/cgroup")) -> set[int]:
+    """Every process in the kubelet's pod cgroups, cgroup v1 or v2."""
+    pids: set[int] = set()
+    tops = [cgroup_root / POD_CGROUP, *cgroup_root.glob(f"*/{POD_CGROUP}")]
+    for top in tops:
+        if not top.is_dir():
+            continue
+        for procs in top.rglob("cgroup.procs"):
+            try:
+                pids.update(int(p) for p in procs.read_text().split())
+            except (OSError, ValueError):
+                continue
+    return pids
+
+
+def kill_pod_processes(timeout: float = 10.0) -> int:
+    """SIGKILL container processes whose shim is gone (they outlive it); return how many."""
+    pids = pod_processes()
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + timeout
+    while pod_processes() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return len(pids)

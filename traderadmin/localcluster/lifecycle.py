@@ -9,11 +9,13 @@ from __future__ import annotations
 import fcntl
 import json
 import shutil
+import socket
 import subprocess
 import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -91,7 +93,14 @@ def _exclusive(layout: Layout) -> Iterator[None]:
 
 def _healthy(component: Component) -> bool:
     if component.socket is not None:
-        return component.socket.exists()
+        # A socket file survives a killed daemon: only a connection proves it listens.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(2)
+            try:
+                sock.connect(str(component.socket))
+            except OSError:
+                return False
+        return True
     if component.health is None:
         return True
     h = component.health
@@ -171,12 +180,18 @@ def _kubectl(binaries: dict[str, Path], layout: Layout, *args: str) -> subproces
     return bootstrap.kubectl(binaries["kubectl"], layout.admin_kubeconfig, *args)
 
 
-def _node_ready(binaries: dict[str, Path], layout: Layout, node: str) -> bool:
+def _node_ready(binaries: dict[str, Path], layout: Layout, node: str, since: datetime | None = None) -> bool:
+    """Ready, and (with `since`) reported by a kubelet started after `since`: right
+    after a restart the API still shows the previous kubelet's Ready."""
     proc = _kubectl(binaries, layout, "get", "node", node, "-o", "json")
     if proc.returncode != 0:
         return False
     conditions = json.loads(proc.stdout).get("status", {}).get("conditions", [])
-    return any(c["type"] == "Ready" and c["status"] == "True" for c in conditions)
+    for c in conditions:
+        if c["type"] == "Ready" and c["status"] == "True":
+            heartbeat = datetime.fromisoformat(c["lastHeartbeatTime"].replace("Z", "+00:00"))
+            return since is None or heartbeat >= since
+    return False
 
 
 def _wait_until(check: Callable[[], bool], timeout: float, what: str, hint: str) -> None:
@@ -202,7 +217,10 @@ def up(progress: Progress = lambda _m: None, log: Progress = print) -> ClusterSt
         pause_ref, changed = _prepare_files(layout, network, binaries, node)
         host.prepare_kernel()
         host.ensure_firewall_rules(network)
-        for component in components(binaries, layout, network, node.name, node.ip):
+        all_components = components(binaries, layout, network, node.name, node.ip)
+        kubelet_started: datetime | None = None
+        _clean_after_crash(layout, all_components, progress)
+        for component in all_components:
             pid = processes.running_pid(layout.pid(component.name), component.argv[0])
             if pid is not None and (
                 component.name in changed or processes.recorded_argv(layout.pid(component.name)) != list(component.argv)
@@ -212,6 +230,9 @@ def up(progress: Progress = lambda _m: None, log: Progress = print) -> ClusterSt
                 pid = None
             if pid is None:
                 progress(f"starting {component.name}")
+                if component.name == "kubelet":
+                    # Heartbeats have whole-second precision.
+                    kubelet_started = datetime.now(timezone.utc).replace(microsecond=0)
                 pid = processes.start(component.argv, layout.pid(component.name), layout.log(component.name))
             else:
                 progress(f"{component.name} already running (pid {pid})")
@@ -225,7 +246,7 @@ def up(progress: Progress = lambda _m: None, log: Progress = print) -> ClusterSt
                 bootstrap.apply_cluster_objects(binaries["kubectl"], layout.admin_kubeconfig)
         progress(f"waiting for node {node.name} to be Ready")
         _wait_until(
-            lambda: _node_ready(binaries, layout, node.name),
+            lambda: _node_ready(binaries, layout, node.name, kubelet_started),
             NODE_READY_TIMEOUT,
             f"Node {node.name} Ready",
             f"See {layout.log('kubelet')} and {layout.log('containerd')}.",
@@ -240,6 +261,24 @@ def up(progress: Progress = lambda _m: None, log: Progress = print) -> ClusterSt
         merged = kubeconfigs.merge_into_user_kubeconfig(layout, network)
         log(f"Context {CONTEXT_NAME} is in {merged} (pause image {pause_ref})")
     return status()
+
+
+def _clean_after_crash(layout: Layout, parts: list[Component], progress: Progress) -> None:
+    """Undo what a cluster killed without `cluster.down` leaves behind.
+
+    Only when nothing of the cluster runs, not even a shim: then no mount under
+    the state folder and no CRI network namespace can be in use, and the IP
+    allocations of the dead pods would otherwise leak until the range is full.
+    """
+    if any(processes.running_pid(layout.pid(c.name), c.argv[0]) for c in parts) or shim_pids(layout):
+        return
+    orphans = host.kill_pod_processes()
+    stale = host.mounts_under([layout.state])
+    if stale or orphans:
+        progress(f"cleaning up after an unclean stop ({orphans} orphaned container processes, {len(stale)} mounts)")
+    host.unmount_all([layout.state])
+    host.remove_unused_cni_netns()
+    shutil.rmtree(layout.cni_ipam_dir, ignore_errors=True)
 
 
 def _kill_pods(layout: Layout) -> None:
@@ -289,11 +328,13 @@ def down(progress: Progress = lambda _m: None) -> list[str]:
                 # Removes the Service rules kube-proxy wrote; they would point at dead pods.
                 subprocess.run([str(binaries["kube-proxy"]), "--cleanup"], capture_output=True, timeout=60)
         progress("unmounting and cleaning the network")
+        host.kill_pod_processes()
         leftover = host.unmount_all([layout.state])
         host.remove_unused_cni_netns()
         shutil.rmtree(layout.cni_ipam_dir, ignore_errors=True)
         host.remove_bridge(network)
         host.remove_firewall_rules(network)
+        host.remove_kubelet_chains()
         if leftover:
             raise ClusterError(f"Stopped, but these stay mounted: {', '.join(leftover)}. Fix: umount -l them")
     return stopped
