@@ -1,0 +1,67 @@
+"""Local cluster lifecycle decisions that need no cluster: failing components and restarts."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from traderadmin.localcluster import lifecycle, processes
+from traderadmin.localcluster.components import Component, Health, components
+from traderadmin.localcluster.layout import Layout, Network
+
+
+def test_a_component_that_dies_stops_up_with_the_tail_of_its_log(tmp_path):
+    layout = Layout(tmp_path)
+    component = Component(
+        "kube-apiserver",
+        (sys.executable, "-c", "import sys; print('E1126 open /pki/apiserver.crt: no such file'); sys.exit(1)"),
+        health=Health("http://127.0.0.1:9/readyz"),
+    )
+    pid = processes.start(component.argv, layout.pid(component.name), layout.log(component.name))
+    with pytest.raises(lifecycle.ClusterError) as caught:
+        lifecycle._wait_healthy(component, pid, layout, timeout=30)
+    message = str(caught.value)
+    assert "kube-apiserver exited while starting" in message
+    assert "open /pki/apiserver.crt: no such file" in message
+    assert str(layout.log("kube-apiserver")) in message
+
+
+def test_a_component_that_hangs_times_out_with_its_log(tmp_path):
+    layout = Layout(tmp_path)
+    component = Component(
+        "etcd", (sys.executable, "-c", "import time; print('waiting for peers', flush=True); time.sleep(30)"),
+        health=Health("http://127.0.0.1:9/health"),
+    )
+    pid = processes.start(component.argv, layout.pid(component.name), layout.log(component.name))
+    try:
+        with pytest.raises(lifecycle.ClusterError, match="(?s)did not become healthy.*waiting for peers"):
+            lifecycle._wait_healthy(component, pid, layout, timeout=2)
+    finally:
+        processes.stop(layout.pid(component.name), sys.executable)
+
+
+def test_socket_health_needs_a_listener_not_a_file(tmp_path):
+    stale = tmp_path / "containerd.sock"
+    stale.write_text("")
+    assert not lifecycle._healthy(Component("containerd", ("containerd",), socket=stale))
+
+
+def test_components_start_in_dependency_order(tmp_path):
+    names = [c.name for c in components({n: Path(n) for n in (
+        "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy",
+        "hostpath-provisioner")}, Layout(tmp_path), Network(), "node1", "192.0.2.10")]
+    assert names[:3] == ["containerd", "etcd", "kube-apiserver"]
+    assert set(names) == set(lifecycle.STOP_ORDER)
+    # Down stops the node agents before the control plane they report to.
+    assert lifecycle.STOP_ORDER.index("kubelet") < lifecycle.STOP_ORDER.index("kube-apiserver")
+
+
+def test_apiserver_reaches_kubelets_with_its_own_identity(tmp_path):
+    apiserver = next(c for c in components({n: Path(n) for n in (
+        "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy",
+        "hostpath-provisioner")}, Layout(tmp_path), Network(), "node1", "192.0.2.10") if c.name == "kube-apiserver")
+    flags = " ".join(apiserver.argv)
+    assert "--authorization-mode=Node,RBAC" in flags
+    assert "apiserver-kubelet-client.crt" in flags
+    assert "--advertise-address=192.0.2.10" in flags
