@@ -13,6 +13,9 @@ import time
 from pathlib import Path
 
 
+MAX_LOG_BYTES = 20 * 1024 * 1024
+
+
 def _read_pid(pid_file: Path) -> int | None:
     try:
         return int(pid_file.read_text().split()[0])
@@ -52,6 +55,9 @@ def start(argv: tuple[str, ...] | list[str], pid_file: Path, log_file: Path) -> 
     """Start `argv` detached (own session, survives this process), appending to `log_file`."""
     log_file.parent.mkdir(parents=True, exist_ok=True)
     pid_file.parent.mkdir(parents=True, exist_ok=True)
+    # One previous generation is kept: enough to read why the last run failed.
+    if log_file.exists() and log_file.stat().st_size > MAX_LOG_BYTES:
+        log_file.replace(log_file.with_name(log_file.name + ".1"))
     with open(log_file, "ab") as out:
         out.write(f"\n=== {time.strftime('%Y-%m-%dT%H:%M:%S')} starting: {' '.join(argv)}\n".encode())
         out.flush()
