@@ -1,4 +1,5 @@
-"""The baked app really builds: Go tests, Wails bindings, svelte-check, the front-end and Go builds.
+"""The baked app really builds (Go tests, Wails bindings, svelte-check, the front-end and Go
+builds) and judges the shared config vectors like the toolkit and the services.
 
 Slow (a few minutes cold): it runs npm ci and compiles against WebKitGTK. It
 needs Go, npm, the WebKitGTK development files and the pinned Wails CLI, and
@@ -7,9 +8,18 @@ it fails with the reason instead of skipping.
 """
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+from pathlib import Path
+
 import pytest
 
 from traderadmin import appbuild, scaffold
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA = ROOT / "config" / "schema.json"
+VECTORS = ROOT / "tests" / "vectors"
 
 STEPS = ["go test ./internal/...", "wails generate module", "npm ci", "svelte-check", "vite build", "go vet", "go build"]
 
@@ -44,3 +54,35 @@ def test_the_front_end_build_is_what_the_binary_embeds(built):
     page = (app / "frontend" / "dist" / "index.html").read_text()
     assert "<title>TraderDesk</title>" in page
     assert "/assets/" in page and "has not been built" not in page, "dist/ still holds the template's stand-in page"
+
+
+@pytest.fixture(scope="module")
+def configview(built, tmp_path_factory):
+    """The app's own config judge (cmd/configview), built without cgo."""
+    app, _ = built
+    binary = tmp_path_factory.mktemp("bin") / "configview"
+    subprocess.run(["go", "build", "-o", str(binary), "./cmd/configview"], cwd=app, check=True,
+                   env={**os.environ, "CGO_ENABLED": "0"}, capture_output=True, text=True)
+    return binary
+
+
+def judge(configview: Path, vector: Path) -> tuple[int, list[str]]:
+    proc = subprocess.run([str(configview), "-config", str(vector), "-schema", str(SCHEMA)], capture_output=True, text=True)
+    paths = [p["path"] for p in json.loads(proc.stdout)["problems"]] if proc.returncode != 1 else ["<syntax>"]
+    return proc.returncode, paths
+
+
+@pytest.mark.timeout(1500)
+@pytest.mark.parametrize("vector", sorted((VECTORS / "valid").glob("*.toml")), ids=lambda p: p.stem)
+def test_the_app_accepts_every_valid_shared_vector(configview, vector):
+    assert judge(configview, vector) == (0, [])
+
+
+@pytest.mark.timeout(1500)
+@pytest.mark.parametrize("vector", sorted((VECTORS / "invalid").glob("*.toml")), ids=lambda p: p.stem)
+def test_the_app_flags_every_invalid_shared_vector_at_the_expected_key(configview, vector):
+    """The desktop app judges the shared vectors like the toolkit and the services do."""
+    expected = vector.read_text().splitlines()[0].removeprefix("# expect:").strip()
+    code, paths = judge(configview, vector)
+    assert code in (1, 2)
+    assert any(p == expected or p.startswith(expected + ".") for p in paths), f"expected {expected}, the app flagged {paths}"

@@ -100,8 +100,8 @@ func TestUnknownKeyIsAProblem(t *testing.T) {
 	if v.Valid {
 		t.Fatal("a config with an unknown key was judged valid")
 	}
-	if len(v.Problems) != 1 || v.Problems[0].Path != "trading" || !strings.Contains(v.Problems[0].Message, "max_positionz") {
-		t.Errorf("problems = %+v, want one about trading.max_positionz", v.Problems)
+	if len(v.Problems) != 1 || v.Problems[0].Path != "trading.max_positionz" || !strings.Contains(v.Problems[0].Message, "unknown key") {
+		t.Errorf("problems = %+v, want one unknown key trading.max_positionz", v.Problems)
 	}
 }
 
@@ -115,6 +115,16 @@ func TestBadValueIsAProblem(t *testing.T) {
 	}
 	if got := field(t, v, "trading.max_positions").Value; got != "0" {
 		t.Errorf("an invalid config must still show its values, got %q", got)
+	}
+}
+
+func TestMissingKeyIsReportedOnTheKey(t *testing.T) {
+	v := mustLoad(t, "missing_key.toml")
+	if len(v.Problems) != 1 || v.Problems[0].Path != "trading.risk_per_trade_pct" || !strings.Contains(v.Problems[0].Message, "missing") {
+		t.Errorf("problems = %+v, want trading.risk_per_trade_pct missing", v.Problems)
+	}
+	if f := field(t, v, "trading.risk_per_trade_pct"); f.Set || f.Value != "" {
+		t.Errorf("a missing setting must show as not set, got %+v", f)
 	}
 }
 

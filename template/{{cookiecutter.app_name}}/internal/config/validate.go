@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
@@ -67,11 +68,25 @@ func (v *validator) problems(doc map[string]any) []Problem {
 			}
 			return
 		}
+		// Unknown and missing keys are reported on the key itself, not on
+		// the table that holds it: that is where the person has to look.
+		switch k := e.ErrorKind.(type) {
+		case *kind.AdditionalProperties:
+			for _, key := range k.Properties {
+				out = append(out, Problem{Path: joinPath(e.InstanceLocation, key), Message: "unknown key: the schema has no such setting (a typo?)"})
+			}
+			return
+		case *kind.Required:
+			for _, key := range k.Missing {
+				out = append(out, Problem{Path: joinPath(e.InstanceLocation, key), Message: "missing: the schema requires this setting"})
+			}
+			return
+		}
 		msg := e.ErrorKind.LocalizedString(printer)
 		if custom, ok := v.customMessage(e.SchemaURL, valueAt(doc, e.InstanceLocation)); ok {
 			msg = custom
 		}
-		out = append(out, Problem{Path: strings.Join(e.InstanceLocation, "."), Message: msg})
+		out = append(out, Problem{Path: joinPath(e.InstanceLocation), Message: msg})
 	}
 	walk(verr)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
@@ -110,6 +125,10 @@ func (v *validator) customMessage(schemaURL string, value any) (string, bool) {
 		return "", false
 	}
 	return strings.ReplaceAll(text, "{value}", formatValue(value)), true
+}
+
+func joinPath(location []string, key ...string) string {
+	return strings.Join(append(append([]string{}, location...), key...), ".")
 }
 
 func valueAt(doc any, path []string) any {
