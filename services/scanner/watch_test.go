@@ -292,9 +292,11 @@ func TestBurstOfWritesGivesFewReloadsAndTheLastWins(t *testing.T) {
 	t.Parallel()
 	h := startHarness(t, config(t, 1, watchOnly), true)
 	var last []byte
+	var wrote []time.Time
 	for n := 10; n < 20; n++ {
 		last = config(t, n, watchOnly)
 		h.writeAtomic(last)
+		wrote = append(wrote, time.Now())
 		time.Sleep(20 * time.Millisecond)
 	}
 	h.waitApplied(last)
@@ -302,8 +304,16 @@ func TestBurstOfWritesGivesFewReloadsAndTheLastWins(t *testing.T) {
 	if h.applied() != hashOf(last) {
 		t.Fatal("the last write is not the config applied")
 	}
-	if got := h.state.Snapshot().Reloads; got > 2 {
-		t.Fatalf("%d reloads for a burst of 10 writes in 200 ms, want at most 2", got)
+	// One reload for the burst; on a loaded machine a gap between two writes
+	// can outlast the debounce, and then the burst is really two.
+	allowed := 1
+	for i := 1; i < len(wrote); i++ {
+		if wrote[i].Sub(wrote[i-1]) >= time.Duration(watchOnly.debounceMS)*time.Millisecond {
+			allowed++
+		}
+	}
+	if got := h.state.Snapshot().Reloads; got > allowed {
+		t.Fatalf("%d reloads for a burst of 10 writes in %v, want at most %d", got, wrote[len(wrote)-1].Sub(wrote[0]).Round(time.Millisecond), allowed)
 	}
 }
 
