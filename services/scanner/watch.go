@@ -70,7 +70,6 @@ func (w *Watcher) Close() { w.closeWatch() }
 
 // Run serves the triggers until ctx ends.
 func (w *Watcher) Run(ctx context.Context) {
-
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
 	timing := w.reloader.Timing()
