@@ -61,11 +61,6 @@ def docker_status(timeout: float = 15.0) -> DockerStatus:
     return DockerStatus(client_found=True, server_version=None, error=(proc.stderr or proc.stdout).strip())
 
 
-def docker_running() -> bool:
-    """True when a Docker Engine answers (no side effects)."""
-    return docker_status().running
-
-
 def _is_debian_like() -> bool:
     try:
         text = Path("/etc/os-release").read_text()

@@ -15,8 +15,6 @@ DOCKER_DESKTOP_KUBEADM_NODE = "docker-desktop"
 DOCKER_DESKTOP_KIND_PREFIX = "desktop-"
 CONTAINERD_SNAPSHOTTER = "io.containerd.snapshotter.v1"
 
-SUPPORTED_PROVIDERS = ("local", "docker-desktop")
-
 ENABLE_KUBERNETES_FIX = "Docker Desktop → Settings → Kubernetes → Enable Kubernetes → Apply & restart"
 CONTAINERD_STORE_FIX = (
     "Docker Desktop → Settings → General → 'Use containerd for pulling and storing images' → Apply & restart "
@@ -117,12 +115,6 @@ def uses_containerd_image_store(docker_info: dict) -> bool | None:
 
 def is_docker_desktop_engine(docker_info: dict) -> bool:
     return docker_info.get("OperatingSystem") == "Docker Desktop" or docker_info.get("Name") == "docker-desktop"
-
-
-def choose_context(available: list[str], provider: str) -> str | None:
-    """The context a provider is reached through, if kubeconfig has it."""
-    wanted = {"local": LOCAL_CONTEXT, "docker-desktop": DOCKER_DESKTOP_CONTEXT}[provider]
-    return wanted if wanted in available else None
 
 
 def auto_provider(available_contexts: list[str], docker_desktop_engine: bool, linux_root_debian: bool) -> tuple[str, str]:

@@ -61,7 +61,7 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[ContextFacts], st
     return facts, current
 
 
-def api_client(context: str, kubeconfig: str | None = None, timeout: float = 10.0) -> client.ApiClient:
+def api_client(context: str, kubeconfig: str | None = None) -> client.ApiClient:
     try:
         api = config.new_client_from_config(config_file=kubeconfig, context=context)
     except (ConfigException, FileNotFoundError) as exc:

@@ -151,10 +151,6 @@ def bin_dir_for(build: GoBuild, go_ver: str, root: Path | None = None) -> Path:
     return (root or cache_dir()) / "bin" / f"{build.name}-{build.key(go_ver)}"
 
 
-def is_built(build: GoBuild, go_ver: str, root: Path | None = None) -> bool:
-    return (bin_dir_for(build, go_ver, root) / COMPLETE_MARKER).exists()
-
-
 def _prepare_module(build: GoBuild, module_dir: Path) -> None:
     module_dir.mkdir(parents=True, exist_ok=True)
     header = f"// traderadmin build module {build.module}; go build adds the indirect requirements below.\n"

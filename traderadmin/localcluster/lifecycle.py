@@ -14,7 +14,7 @@ import subprocess
 import time
 import warnings
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterator
@@ -70,9 +70,6 @@ class ClusterStatus:
     components: list[ComponentStatus] = field(default_factory=list)
     rss_mib_total: float = 0.0
     kubeconfig: str = ""
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2)
 
 
 def _layout() -> Layout:
