@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 import difflib
+import math
 import re
 import tomllib
 from typing import Any
 
 import tomlkit
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 from tomlkit.exceptions import ParseError, TOMLKitError
 
@@ -49,9 +50,27 @@ def _parse_reason(e: ParseError) -> str:
     return re.sub(r" at line \d+ col \d+$", "", str(e))
 
 
+def _is_integer(checker: Any, value: Any) -> bool:
+    # JSON Schema counts 5.0 as an integer; TOML tells 5 and 5.0 apart, and so does the Go scanner.
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(checker: Any, value: Any) -> bool:
+    # nan and inf slip through minimum/maximum; no tunable means either.
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return isinstance(value, int) or math.isfinite(value)
+
+
+_StrictValidator = validators.extend(
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number}),
+)
+
+
 def issues_of(data: dict[str, Any], schema: Schema) -> list[Issue]:
     """Every way `data` breaks the schema, sorted by key; empty when valid."""
-    validator = Draft202012Validator(schema.document)
+    validator = _StrictValidator(schema.document)
     found: dict[tuple[str, str], Issue] = {}
     for err in validator.iter_errors(data):
         for issue in _explain(err, schema):
