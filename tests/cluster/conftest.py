@@ -8,7 +8,6 @@ import hashlib
 import os
 import secrets
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,9 @@ from kubernetes import client
 from traderadmin.cluster import kube
 from traderadmin.cluster.providers import ProviderError, get_provider
 
+from clusterhelpers import PROBE_PORT, wait_for
+
 PROBE_SRC = Path(__file__).parent / "probe" / "main.go"
-PROBE_PORT = 8080
 
 
 def pytest_collection_modifyitems(items):
@@ -71,17 +71,6 @@ def probe_image(provider, tmp_path_factory) -> str:
                    env={**os.environ, "DOCKER_BUILDKIT": "0"})
     provider.load_images([ref])
     return ref
-
-
-def wait_for(check, timeout: float, what: str, interval: float = 0.5):
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    pytest.fail(f"{what} not reached within {timeout:.0f}s (last: {last!r})")
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from pathlib import Path
 from kubernetes import client
 from kubernetes.stream import stream
 
-from conftest import PROBE_PORT, wait_for
+from clusterhelpers import PROBE_PORT, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
