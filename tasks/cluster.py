@@ -15,9 +15,12 @@ def _console():
 )
 def up(c, provider="auto"):
     """Start the cluster (idempotent: seconds when it already runs) and wait until its node is Ready."""
+    import time
+
     from traderadmin.cluster import providers
 
     console = _console()
+    started = time.monotonic()
     try:
         name, why = providers.resolve_provider_name(provider)
         console.print(f"Provider [bold]{name}[/bold] ({why})")
@@ -29,7 +32,7 @@ def up(c, provider="auto"):
         raise SystemExit(1)
     console.print(
         f"[green]Ready[/green]: {result.provider}{' (' + result.mode + ')' if result.mode else ''}, "
-        f"context {result.context}, nodes {', '.join(result.nodes)}"
+        f"context {result.context}, nodes {', '.join(result.nodes)} ({time.monotonic() - started:.1f} s)"
     )
 
 
