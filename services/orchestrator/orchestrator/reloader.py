@@ -29,8 +29,6 @@ from .signals import ReloadSignal
 
 # Returned by _read_settled when the path does not exist.
 _MISSING = None
-# The rejection memory starts empty, distinct from "the file was missing" (None).
-_NOTHING_REJECTED = object()
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class Reloader:
         self._reload_signal = reload_signal
         self._watch = watch
         self._applied: Applied | None = None
-        self._rejected_sha: object = _NOTHING_REJECTED
+        self._rejected_identity: str | None = None
         self._reloads = 0
         self._rejected = 0
         self._last_error: str | None = None
@@ -97,26 +95,28 @@ class Reloader:
         """Read the file; apply it if it is new and valid, else keep the running config."""
         try:
             data = self._read_settled()
+            problem = f"config file missing: {self.path}" if data is _MISSING else None
         except OSError as e:
-            self._reject(None, f"cannot read config file {self.path}: {e.strerror or e}", trigger)
-            return
+            data, problem = _MISSING, f"cannot read config file {self.path}: {e.strerror or e}"
         sha = None if data is _MISSING else configfile.sha256(data)
+        # What a rejection remembers: the bytes, or why there were none.
+        identity = sha if sha is not None else problem
         with self.lock:
             if sha is not None and self._applied is not None and sha == self._applied.sha256:
-                if self._rejected_sha is not _NOTHING_REJECTED:
+                if self._rejected_identity is not None:
                     # The file is back to what runs: the earlier rejection no longer describes it.
-                    self._rejected_sha = _NOTHING_REJECTED
+                    self._rejected_identity = None
                     self._last_error = None
                 return
-            if sha == self._rejected_sha:
+            if identity == self._rejected_identity:
                 return
-        if data is _MISSING:
-            self._reject(None, f"config file missing: {self.path}", trigger)
+        if problem is not None:
+            self._reject(identity, None, problem, trigger)
             return
         try:
             new = configfile.load(data)
         except configfile.ConfigError as e:
-            self._reject(sha, str(e), trigger)
+            self._reject(identity, sha, str(e), trigger)
             return
         self._apply(new, sha, trigger)
 
@@ -128,14 +128,14 @@ class Reloader:
                 self._reloads += 1
             self._last_error = None
             # A later return of once-rejected bytes is a change again and must be judged again.
-            self._rejected_sha = _NOTHING_REJECTED
+            self._rejected_identity = None
         self.log.info("Config loaded" if first else "Config reloaded", config_sha256=sha, trigger=trigger)
         # The level applies after the line that reports the load.
         self.log.set_level(new["logging"]["level"])
 
-    def _reject(self, sha: str | None, error: str, trigger: str) -> None:
+    def _reject(self, identity: str, sha: str | None, error: str, trigger: str) -> None:
         with self.lock:
-            self._rejected_sha = sha
+            self._rejected_identity = identity
             self._rejected += 1
             self._last_error = error
         self.log.error("Config reload rejected", config_sha256=sha, error=error, trigger=trigger)

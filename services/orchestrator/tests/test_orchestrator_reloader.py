@@ -366,3 +366,19 @@ def test_sigusr1_while_the_main_thread_holds_the_config_lock(h: Harness, running
     wait_until(lambda: r.status()["config_sha256"] == new, what="the reload after the lock is released")
     assert h.lines()[-1]["trigger"] == "signal"
     assert r.status()["reloads"] == 1
+
+
+def test_an_unreadable_file_is_reported_once(h: Harness) -> None:
+    good = h.write(DEFAULTS)
+    r = h.reloader()
+    r.reload("start")
+    h.path.unlink()
+    h.path.mkdir()  # reading a directory fails with an OSError other than "missing"
+    try:
+        r.reload("poll")
+        r.reload("poll")
+    finally:
+        h.path.rmdir()
+    status = r.status()
+    assert (status["config_sha256"], status["rejected"]) == (good, 1)
+    assert status["last_error"].startswith(f"cannot read config file {h.path}:")
