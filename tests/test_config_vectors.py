@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin.config import SYNTAX, ConfigInvalid, check_text, load_schema
+from traderadmin.config import SYNTAX, ConfigInvalid, check_text, load_schema, validate_file
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "tests" / "vectors"
@@ -11,7 +11,7 @@ SCHEMA = load_schema(ROOT / "config" / "schema.json")
 
 
 def _expected_key(path: Path) -> str:
-    first = path.read_text().splitlines()[0]
+    first = path.read_bytes().decode("utf-8", "replace").splitlines()[0]
     assert first.startswith("# expect: "), f"{path.name} must start with '# expect: <key>'"
     return first.removeprefix("# expect: ").strip()
 
@@ -24,7 +24,7 @@ def test_valid_vector_loads(path):
 @pytest.mark.parametrize("path", sorted((VECTORS / "invalid").glob("*.toml")), ids=lambda p: p.stem)
 def test_invalid_vector_is_rejected_naming_its_key(path):
     with pytest.raises(ConfigInvalid) as e:
-        check_text(path.read_text(), SCHEMA)
+        validate_file(path, SCHEMA)
     keys = [i.key for i in e.value.issues]
     assert _expected_key(path) in keys, f"expected an issue for {_expected_key(path)}, got {keys}"
 

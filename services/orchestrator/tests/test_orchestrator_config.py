@@ -15,7 +15,7 @@ INVALID = sorted((VECTORS / "invalid").glob("*.toml"))
 
 
 def _expected(path: Path) -> str:
-    first = path.read_text(encoding="utf-8").splitlines()[0]
+    first = path.read_bytes().decode("utf-8", "replace").splitlines()[0]
     prefix = "# expect: "
     assert first.startswith(prefix), f"{path.name}: first line must be '# expect: <dotted.key>' or '# expect: <syntax>'"
     return first[len(prefix):].strip()
