@@ -55,8 +55,8 @@ def send_sigusr1(gate: Gate) -> None:
     assert reload.signal_orchestrators(gate.kube, gate.namespace), "no orchestrator pod to signal"
 
 
-@then(parsers.parse('each service logs "{message}"'))
-def each_service_logs(gate: Gate, change: dict, message: str) -> None:
+def _every_service_logs(gate: Gate, what: str, matches) -> None:
+    """Poll each service pod's log until a JSON line satisfies `matches`."""
     for service in deploy.SERVICE_PORTS:
         for pod in deploy.service_pods(gate.kube, gate.namespace, service):
             def logged():
@@ -65,10 +65,16 @@ def each_service_logs(gate: Gate, change: dict, message: str) -> None:
                         entry = json.loads(line)
                     except ValueError:
                         continue
-                    if entry.get("msg") == message and entry.get("config_sha256") == change["sha256"]:
+                    if matches(entry):
                         return entry
                 return None
-            poll(f"{service} logs {message!r} with hash {change['sha256'][:12]}", logged, gate.deadline(RELOAD_DEADLINE))
+            poll(f"{service} logs {what}", logged, gate.deadline(RELOAD_DEADLINE))
+
+
+@then(parsers.parse('each service logs "{message}"'))
+def each_service_logs(gate: Gate, change: dict, message: str) -> None:
+    _every_service_logs(gate, f"{message!r} with hash {change['sha256'][:12]}",
+                        lambda e: e.get("msg") == message and e.get("config_sha256") == change["sha256"])
 
 
 @when(parsers.parse('I reload with "{assignment}"'), target_fixture="change")
@@ -117,18 +123,8 @@ def write_bad_config(gate: Gate, previous: dict, line: str) -> dict:
 
 @then(parsers.parse('both services log "{message}" naming "{key}"'))
 def both_log_naming(gate: Gate, change: dict, message: str, key: str) -> None:
-    for service in deploy.SERVICE_PORTS:
-        for pod in deploy.service_pods(gate.kube, gate.namespace, service):
-            def logged():
-                for line in gate.kube.logs(gate.namespace, pod.metadata.name, service, tail=200).splitlines():
-                    try:
-                        entry = json.loads(line)
-                    except ValueError:
-                        continue
-                    if entry.get("msg") == message and key in str(entry.get("error", "")):
-                        return entry
-                return None
-            poll(f"{service} logs {message!r} naming {key}", logged, gate.deadline(RELOAD_DEADLINE))
+    _every_service_logs(gate, f"{message!r} naming {key}",
+                        lambda e: e.get("msg") == message and key in str(e.get("error", "")))
 
 
 @then("both services still report the previous config hash")
