@@ -128,6 +128,24 @@ func TestMissingKeyIsReportedOnTheKey(t *testing.T) {
 	}
 }
 
+func TestTomlNumberKindsAreKept(t *testing.T) {
+	v := mustLoad(t, "float_for_integer.toml")
+	got := map[string]string{}
+	for _, p := range v.Problems {
+		got[p.Path] = p.Message
+	}
+	if len(got) != 2 || !strings.Contains(got["trading.max_positions"], "5.0 is a float") || !strings.Contains(got["ibkr.reconnect.delay_s"], "not a finite number") {
+		t.Errorf("problems = %+v, want 5.0 refused for an integer and nan refused, once each", v.Problems)
+	}
+	if got := field(t, v, "ibkr.reconnect.delay_s").Value; got != "nan" {
+		t.Errorf("nan is shown as %q, want it as TOML writes it", got)
+	}
+	// An integer where the schema wants a number is fine: 1 is a number.
+	if _, flagged := got["trading.risk_per_trade_pct"]; flagged {
+		t.Error("risk_per_trade_pct = 1 was refused")
+	}
+}
+
 func TestSchemaErrorTextIsUsed(t *testing.T) {
 	v := mustLoad(t, "live_port_on_paper.toml")
 	if len(v.Problems) != 1 || v.Problems[0].Message != "port 7496 is a LIVE port but trading.mode is PAPER" {

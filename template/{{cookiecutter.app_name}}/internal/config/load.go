@@ -44,13 +44,10 @@ func Load(paths Paths) (*View, error) {
 	if _, err := toml.Decode(string(data), &doc); err != nil {
 		return nil, fmt.Errorf("parsing the config %s: %w", paths.Config, err)
 	}
-	plain, err := toJSONValues(doc)
-	if err != nil {
-		return nil, fmt.Errorf("converting the config %s for validation: %w", paths.Config, err)
-	}
+	plain, _ := plainValues(doc).(map[string]any)
 
 	sum := sha256.Sum256(data)
-	problems := check.problems(plain)
+	problems := check.problems(plain, strictProblems(schema, doc))
 	return &View{
 		Title:      schema.Title,
 		ConfigPath: paths.Config,

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -48,8 +50,26 @@ func newValidator(schemaJSON []byte) (*validator, error) {
 	return &validator{compiled: compiled, raw: raw}, nil
 }
 
-// problems lists every leaf failure, sorted by path so the view is stable.
-func (v *validator) problems(doc map[string]any) []Problem {
+// problems lists every failure, sorted by path so the view is stable.
+// Schema errors at a path that a strict problem already explains are left
+// out: one key, one reason.
+func (v *validator) problems(doc map[string]any, strict []Problem) []Problem {
+	out := append([]Problem{}, strict...)
+	explained := map[string]bool{}
+	for _, p := range strict {
+		explained[p.Path] = true
+	}
+	for _, p := range v.schemaProblems(doc) {
+		if !explained[p.Path] {
+			out = append(out, p)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out
+}
+
+// schemaProblems lists the leaf failures of JSON Schema validation.
+func (v *validator) schemaProblems(doc map[string]any) []Problem {
 	err := v.compiled.Validate(doc)
 	if err == nil {
 		return nil
@@ -89,7 +109,6 @@ func (v *validator) problems(doc map[string]any) []Problem {
 		out = append(out, Problem{Path: joinPath(e.InstanceLocation), Message: msg})
 	}
 	walk(verr)
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
 
@@ -142,17 +161,78 @@ func valueAt(doc any, path []string) any {
 	return doc
 }
 
-// toJSONValues turns decoded TOML into the plain JSON value model the
-// validator expects (TOML dates, for instance, become strings).
-func toJSONValues(doc map[string]any) (map[string]any, error) {
-	data, err := json.Marshal(doc)
-	if err != nil {
-		return nil, err
+// strictProblems holds to what TOML says and JSON Schema forgets: 5.0 is a
+// float, not an integer, and nan or inf is no setting's value (both slip
+// through minimum/maximum). The toolkit and the services judge alike.
+func strictProblems(schema *Schema, doc map[string]any) []Problem {
+	var out []Problem
+	var walk func(s *Schema, v any, path []string)
+	walk = func(s *Schema, v any, path []string) {
+		switch x := v.(type) {
+		case map[string]any:
+			for key, child := range x {
+				var childSchema *Schema
+				if s != nil {
+					for _, p := range s.Properties {
+						if p.Name == key {
+							childSchema = p.Schema
+						}
+					}
+				}
+				walk(childSchema, child, append(append([]string{}, path...), key))
+			}
+		case []any:
+			for i, item := range x {
+				walk(nil, item, append(append([]string{}, path...), strconv.Itoa(i)))
+			}
+		case float64:
+			switch {
+			case math.IsNaN(x) || math.IsInf(x, 0):
+				out = append(out, Problem{Path: joinPath(path), Message: fmt.Sprintf("%v is not a finite number", x)})
+			case s != nil && s.Type == "integer":
+				out = append(out, Problem{Path: joinPath(path), Message: fmt.Sprintf("%s is a float: this setting takes a whole number (write it without a decimal point)", formatFloat(x))})
+			}
+		}
 	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-	if err != nil {
-		return nil, err
+	walk(schema, doc, nil)
+	return out
+}
+
+// plainValues turns decoded TOML into the JSON value model the validator
+// expects: numbers as json.Number, dates and times as their text. A
+// non-finite float becomes null; strictProblems has already reported it.
+func plainValues(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, child := range x {
+			m[k] = plainValues(child)
+		}
+		return m
+	case []map[string]any:
+		list := make([]any, len(x))
+		for i, child := range x {
+			list[i] = plainValues(child)
+		}
+		return list
+	case []any:
+		list := make([]any, len(x))
+		for i, child := range x {
+			list[i] = plainValues(child)
+		}
+		return list
+	case int64:
+		return json.Number(strconv.FormatInt(x, 10))
+	case float64:
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return nil
+		}
+		return json.Number(strconv.FormatFloat(x, 'g', -1, 64))
+	case string, bool, nil:
+		return x
+	case fmt.Stringer:
+		return x.String()
+	default:
+		return fmt.Sprint(x)
 	}
-	m, _ := v.(map[string]any)
-	return m, nil
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -165,8 +166,16 @@ func formatValue(v any) string {
 // formatFloat keeps a whole float recognisable as a float ("10.0", not "10"),
 // matching how it is written in config.toml.
 func formatFloat(x float64) string {
+	switch {
+	case math.IsNaN(x):
+		return "nan"
+	case math.IsInf(x, 1):
+		return "inf"
+	case math.IsInf(x, -1):
+		return "-inf"
+	}
 	s := strconv.FormatFloat(x, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".eEn") {
+	if !strings.Contains(s, ".") {
 		s += ".0"
 	}
 	return s
