@@ -38,7 +38,8 @@ def previous(gate: Gate) -> dict:
     """The hash every service runs before the scenario's change."""
     running = {s["config_sha256"] for s in _statuses(gate).values()}
     assert len(running) == 1, f"services disagree before the change: {running}"
-    return {"sha256": running.pop(), "started": time.monotonic()}
+    volume = deploy.config_in_volume(gate.kube, gate.namespace)["sha256"]
+    return {"sha256": running.pop(), "volume_sha256": volume, "started": time.monotonic()}
 
 
 @when("I update config/config.toml", target_fixture="change")
@@ -152,7 +153,7 @@ def refused(change: dict, key: str) -> None:
 @then("the config volume still holds the previous config")
 def volume_unchanged(gate: Gate, previous: dict) -> None:
     held = deploy.config_in_volume(gate.kube, gate.namespace)
-    assert held["sha256"] == previous["sha256"]
+    assert held["sha256"] == previous["volume_sha256"], "the refused config reached the volume"
 
 
 @when(parsers.parse('the config with "{assignment}" is written into the volume without a signal'),
