@@ -5,19 +5,24 @@ from ._common import ROOT
 
 
 @task(name="all", default=True, help={
-    "only": "Run only the steps whose name contains this word (e.g. go, pytest).",
-    "pytest_args": "Extra arguments for pytest, e.g. \"-k reload -x\".",
+    "only": "Run only the steps whose name contains this word (e.g. go, pytest, app).",
+    "pytest_args": "Extra arguments for pytest, e.g. \"-k reload -x\" or \"--keep-namespace\".",
     "fail_fast": "Stop at the first failing step.",
+    "provider": "Cluster for the acceptance gate: auto (default), local or docker-desktop.",
 })
-def all_(c, only=None, pytest_args="", fail_fast=False):
-    """Run every test: go vet + go test for the scanner, then pytest; reports go to reports/."""
+def all_(c, only=None, pytest_args="", fail_fast=False, provider=None):
+    """Run everything: Go vet/tests, unit tests, the acceptance gate on a live cluster, the desktop app smoke test."""
     import shlex
+    import shutil
 
     from traderadmin import testrun
 
     reports = ROOT / "reports"
     reports.mkdir(exist_ok=True)
-    chosen = [s for s in testrun.steps(ROOT, reports, shlex.split(pytest_args)) if not only or only in s.name]
+    chosen = [s for s in testrun.steps(ROOT, reports, shlex.split(pytest_args), provider or c.config.traderadmin.provider)
+              if not only or only in s.name]
+    if any("bootstrap" in s.name for s in chosen):
+        shutil.rmtree(ROOT / "build" / "app", ignore_errors=True)  # the app is rendered afresh from template/
     outcomes = testrun.run(chosen, keep_going=not fail_fast)
     print("\n=== summary")
     for o in outcomes:
