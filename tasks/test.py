@@ -28,5 +28,6 @@ def all_(c, only=None, pytest_args="", fail_fast=False, provider=None):
     for o in outcomes:
         print(f"  {'ok  ' if o.ok else 'FAIL'} {o.step.name} ({o.seconds:.1f} s)")
     failed = [o for o in outcomes if not o.ok]
+    print(f"steps: {len(outcomes) - len(failed)} passed, {len(failed)} failed")
     if failed:
         raise Exit(f"{len(failed)} step(s) failed: " + ", ".join(o.step.name for o in failed), code=1)
