@@ -11,6 +11,7 @@ import yaml
 
 from traderadmin.localcluster import configfiles, host, images, kubeconfigs, pki, processes
 from traderadmin.localcluster.layout import CONTEXT_NAME, Layout, Network
+from traderadmin.tails import tail_file
 
 IDENTITY = pki.ClusterIdentity("node1", "192.0.2.10", "10.96.0.1")
 
@@ -137,9 +138,9 @@ def test_process_lifecycle_with_pid_file(tmp_path):
     assert processes.running_pid(pid_file, sys.executable) == pid
     assert processes.running_pid(pid_file, "something-else") is None  # a recycled pid is not ours
     deadline = time.monotonic() + 5
-    while "hello" not in processes.tail(log) and time.monotonic() < deadline:
+    while "hello" not in tail_file(log) and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert "hello" in processes.tail(log)
+    assert "hello" in tail_file(log)
     assert processes.stop(pid_file, sys.executable)
     assert processes.running_pid(pid_file, sys.executable) is None
     assert not processes.stop(pid_file, sys.executable)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from traderadmin.localcluster.paths import log_dir, state_dir
+from traderadmin.tails import tail_file
 
 DOCKER_SOCKET = Path("/var/run/docker.sock")
 APT_PACKAGE = "docker.io"
@@ -130,13 +131,6 @@ def start_dockerd(log_path: Path | None = None) -> int:
     return proc.pid
 
 
-def _tail(path: Path, lines: int = 20) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
 def wait_for_docker(timeout: float, pid: int | None = None, log_path: Path | None = None) -> DockerStatus:
     """Poll until the daemon answers; fail early if the dockerd we started has exited."""
     deadline = time.monotonic() + timeout
@@ -144,10 +138,10 @@ def wait_for_docker(timeout: float, pid: int | None = None, log_path: Path | Non
     while not status.running:
         if pid is not None and not _pid_alive(pid):
             raise DockerEngineError(
-                f"dockerd (pid {pid}) exited while starting. Last lines of {log_path}:\n{_tail(log_path) if log_path else ''}"
+                f"dockerd (pid {pid}) exited while starting. Last lines of {log_path}:\n{tail_file(log_path, lines=20) if log_path else ''}"
             )
         if time.monotonic() > deadline:
-            where = f" Last lines of {log_path}:\n{_tail(log_path)}" if log_path else ""
+            where = f" Last lines of {log_path}:\n{tail_file(log_path, lines=20)}" if log_path else ""
             raise DockerEngineError(f"Docker Engine did not answer within {timeout:.0f}s ({status.error}).{where}")
         time.sleep(0.5)
         status = docker_status()

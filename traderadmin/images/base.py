@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from traderadmin.images.contenthash import mapping_digest, short
-from traderadmin.images.errors import BaseImageError, tail
+from traderadmin.images.errors import BaseImageError
+from traderadmin.tails import tail
 
 SLIM_REPOSITORY = "python"
 SLIM_TAG = "3.11-slim"

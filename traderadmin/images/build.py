@@ -17,7 +17,8 @@ from typing import Any
 
 from traderadmin.images.base import DEFAULT_MIRROR, BaseImage, resolve_base
 from traderadmin.images.contenthash import mapping_digest, short
-from traderadmin.images.errors import BuildError, tail
+from traderadmin.images.errors import BuildError
+from traderadmin.tails import tail
 from traderadmin.images.progress import NullReporter, Reporter
 from traderadmin.images.staging import SERVICES, STAGE_DIR, StagedContext, stage
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from traderadmin.images.errors import DeliveryError, tail
+from traderadmin.images.errors import DeliveryError
+from traderadmin.tails import tail
 
 PROVIDERS = ("docker-desktop", "local")
 DESKTOP_MODES = ("kubeadm", "kind")

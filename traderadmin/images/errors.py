@@ -20,9 +20,3 @@ class BuildError(ImagesError):
 
 class DeliveryError(ImagesError):
     """A built image could not be made visible to the cluster's container runtime."""
-
-
-def tail(text: str, lines: int = 25, limit: int = 4000) -> str:
-    """The end of a long tool output, short enough for an error message."""
-    kept = "\n".join(text.strip().splitlines()[-lines:])
-    return kept[-limit:]

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from traderadmin.images.contenthash import ignored, tree_digest
-from traderadmin.images.errors import StagingError, tail
+from traderadmin.images.errors import StagingError
+from traderadmin.tails import tail
 
 STAGE_DIR = Path("build") / "images"
 STATE_DIR = STAGE_DIR / ".state"

@@ -20,6 +20,7 @@ from typing import Callable
 
 from traderadmin.localcluster import versions
 from traderadmin.localcluster.paths import cache_dir
+from traderadmin.tails import tail_file
 
 GO_SOURCES = Path(__file__).parent / "gosrc"
 COMPLETE_MARKER = ".complete"
@@ -233,8 +234,9 @@ def _run_logged(
         progress(f"building {name}: {compiled} packages compiled, {time.monotonic() - started:.0f}s (log: {log_path})")
     if proc.wait() != 0:
         log.flush()
-        tail = "\n".join(log_path.read_text(errors="replace").splitlines()[-30:])
-        raise BuildError(f"`go build` for {name} failed (exit {proc.returncode}). Last lines of {log_path}:\n{tail}")
+        raise BuildError(
+            f"`go build` for {name} failed (exit {proc.returncode}). Last lines of {log_path}:\n{tail_file(log_path)}"
+        )
 
 
 def all_builds() -> tuple[GoBuild, ...]:

@@ -26,6 +26,7 @@ from traderadmin.localcluster import bootstrap, configfiles, gobuild, host, imag
 from traderadmin.localcluster.components import Component, components
 from traderadmin.localcluster.layout import CONTEXT_NAME, K8S_NAMESPACE, Layout, Network
 from traderadmin.localcluster.paths import state_dir
+from traderadmin.tails import tail_file
 
 Progress = Callable[[str], None]
 
@@ -116,12 +117,12 @@ def _wait_healthy(component: Component, pid: int, layout: Layout, timeout: float
         if processes.exited(pid):
             raise ClusterError(
                 f"{component.name} exited while starting. Last lines of {layout.log(component.name)}:\n"
-                f"{processes.tail(layout.log(component.name))}"
+                f"{tail_file(layout.log(component.name))}"
             )
         if time.monotonic() > deadline:
             raise ClusterError(
                 f"{component.name} did not become healthy within {timeout:.0f}s. "
-                f"Last lines of {layout.log(component.name)}:\n{processes.tail(layout.log(component.name))}"
+                f"Last lines of {layout.log(component.name)}:\n{tail_file(layout.log(component.name))}"
             )
         time.sleep(0.5)
 

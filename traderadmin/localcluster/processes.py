@@ -114,17 +114,6 @@ def stop(pid_file: Path, executable: str, timeout: float = 20.0) -> bool:
     return True
 
 
-def tail(path: Path, lines: int = 30) -> str:
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - 64 * 1024))
-            text = f.read().decode(errors="replace")
-    except OSError:
-        return f"(no log at {path})"
-    return "\n".join(text.splitlines()[-lines:])
-
-
 def resident_memory_kib(pid: int, children: bool = True) -> int:
     """VmRSS of `pid` (plus, with `children`, all its descendants), in KiB."""
     total = 0
