@@ -22,7 +22,7 @@ import pytest
 
 from traderadmin.images import BuildReport, build_images, cache_root, deliver_images, docker_client
 from traderadmin.images.build import LABEL_CONTEXT
-from traderadmin.images.delivery import Ctr
+from traderadmin.localcluster.images import Ctr, import_docker_images
 
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(1200)]
 
@@ -195,3 +195,13 @@ def test_local_delivery_imports_into_containerd_then_skips(
     assert {f"docker.io/{ref}" for ref in refs} <= stored
     second = deliver_images(refs, "local", client=client, containerd_socket=private_containerd)
     assert [d.action for d in second] == ["present"] * len(refs)
+
+
+def test_docker_save_cli_path_imports_like_the_sdk(report: BuildReport, private_containerd: Path) -> None:
+    """The pause image takes this path at `cluster.up`: `docker save` (CLI) into `ctr images import`."""
+    ref = report.ref("scanner")
+    ctr = Ctr(private_containerd)
+    (first,) = import_docker_images(ctr, [ref])
+    assert not first.present and ctr.has_image(ref)
+    (again,) = import_docker_images(ctr, [ref])
+    assert again.present

@@ -13,8 +13,9 @@ from traderadmin.images import base as base_module
 from traderadmin.images import staging
 from traderadmin.images.base import SLIM_REF, DebianRecipe, resolve_base
 from traderadmin.images.build import build_images
-from traderadmin.images.delivery import Ctr, deliver_images
+from traderadmin.images.delivery import deliver_images
 from traderadmin.images.errors import BuildError, DeliveryError
+from traderadmin.localcluster.images import Ctr
 
 
 class FakeApi:

@@ -9,7 +9,7 @@ import pytest
 from traderadmin.images.base import DebianRecipe
 from traderadmin.images.build import image_tag
 from traderadmin.images.contenthash import TAG_LENGTH, tree_digest, tree_files
-from traderadmin.images.delivery import qualified, uses_containerd_store
+from traderadmin.images.delivery import uses_containerd_store
 from traderadmin.images.staging import manylinux_platforms
 
 
@@ -85,19 +85,6 @@ def test_manylinux_platforms_cover_bookworm_glibc_and_nothing_newer() -> None:
     assert "manylinux_2_17_x86_64" in tags and "manylinux2014_x86_64" in tags
     assert "manylinux_2_37_x86_64" not in tags
     assert all(tag.endswith("_x86_64") for tag in tags)
-
-
-@pytest.mark.parametrize(
-    ("ref", "stored"),
-    [
-        ("traderadmin/scanner:abc", "docker.io/traderadmin/scanner:abc"),
-        ("busybox:1", "docker.io/library/busybox:1"),
-        ("registry.example:5000/x/y:1", "registry.example:5000/x/y:1"),
-        ("localhost/x:1", "localhost/x:1"),
-    ],
-)
-def test_containerd_names(ref: str, stored: str) -> None:
-    assert qualified(ref) == stored
 
 
 def test_containerd_store_detection() -> None:

@@ -125,6 +125,8 @@ def test_service_ip_is_first_host_of_service_range():
         ("traderadmin/scanner:abc", "docker.io/traderadmin/scanner:abc"),
         ("traderadmin.local/pause:1", "traderadmin.local/pause:1"),
         ("localhost/x:2", "localhost/x:2"),
+        ("registry.example:5000/x/y:1", "registry.example:5000/x/y:1"),
+        ("busybox", "docker.io/library/busybox:latest"),
     ],
 )
 def test_normalize_ref(ref, stored):

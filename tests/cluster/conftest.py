@@ -15,6 +15,7 @@ from kubernetes import client
 
 from traderadmin.cluster import kube
 from traderadmin.cluster.providers import ProviderError, get_provider
+from traderadmin.images import deliver_images, docker_client
 
 from clusterhelpers import PROBE_PORT, wait_for
 
@@ -69,7 +70,8 @@ def probe_image(provider, tmp_path_factory) -> str:
     ref = f"traderadmin-test/probe:{digest}"
     subprocess.run(["docker", "build", "-q", "-t", ref, str(work)], check=True, capture_output=True,
                    env={**os.environ, "DOCKER_BUILDKIT": "0"})
-    provider.load_images([ref])
+    # The same delivery `invoke deploy` uses, chosen by the provider and its mode.
+    deliver_images([ref], provider.name, client=docker_client(), desktop_mode=provider.status().mode or None)
     return ref
 
 

@@ -1,8 +1,10 @@
-"""Cluster providers: how the toolkit brings a cluster up, reaches it, and gets images into it.
+"""Cluster providers: how the toolkit brings a cluster up and reaches it.
 
 `get_provider("auto" | "local" | "docker-desktop")` returns one; the rest of the
-toolkit talks to the Provider interface (context name, up/down/status,
-load_images) and never to a specific cluster.
+toolkit talks to the Provider interface (context name, up/down/status) and
+never to a specific cluster. Images get into a cluster by its provider's name
+and status mode, through traderadmin.images.deliver_images (the one path
+`invoke deploy` takes).
 """
 from __future__ import annotations
 
@@ -46,10 +48,6 @@ class Provider(Protocol):
     def down(self, progress: Progress) -> str: ...
 
     def status(self) -> ProviderStatus: ...
-
-    def load_images(self, refs: list[str]) -> None:
-        """Make images built by the local Docker Engine usable by pods (no registry involved)."""
-        ...
 
 
 def detect_context(context: str, kubeconfig: str | None = None) -> tuple[detect.Detection, list[kube.NodeInfo]]:
@@ -119,13 +117,6 @@ class LocalProvider:
         }
         return result
 
-    def load_images(self, refs: list[str]) -> None:
-        from traderadmin.localcluster import images
-        from traderadmin.localcluster.layout import Layout
-        from traderadmin.localcluster.paths import state_dir
-
-        images.import_docker_images(Layout(state_dir()), refs)
-
 
 class DockerDesktopProvider:
     """Docker Desktop's Kubernetes; Docker Desktop owns its lifecycle, the toolkit only checks it."""
@@ -153,13 +144,6 @@ class DockerDesktopProvider:
 
     def status(self) -> ProviderStatus:
         return _status_from(self.name, self.context)
-
-    def load_images(self, refs: list[str]) -> None:
-        status = self.status()
-        if status.mode == "kind" and status.problems:
-            raise ProviderError("; ".join(status.problems))
-        # kubeadm mode runs on the Docker Engine itself; kind mode with the containerd
-        # image store sees the engine's images: nothing to copy either way.
 
 
 PROVIDERS: dict[str, Callable[[], Provider]] = {

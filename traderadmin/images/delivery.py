@@ -7,27 +7,23 @@
   containerd image store. With the classic store the pods fail with
   ErrImageNeverPull / ImagePullBackOff, so this is checked and explained.
 - local: the local cluster runs its own containerd, apart from Docker's; each
-  image is streamed from `docker save` into `ctr -n k8s.io images import -` on
-  that containerd's socket, unless the tag is already there (tags are content
-  hashes, so the same tag means the same image).
+  image is streamed from the engine (`docker save`) into that containerd by
+  traderadmin.localcluster.images, which owns it and skips a tag it already
+  lists (tags are content hashes, so the same tag means the same image).
 """
 from __future__ import annotations
 
-import shutil
-import subprocess
-import tempfile
-import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from traderadmin.images.errors import DeliveryError
-from traderadmin.tails import tail
+from traderadmin.localcluster import images as containerd
+from traderadmin.localcluster.images import Ctr
 
 PROVIDERS = ("docker-desktop", "local")
 DESKTOP_MODES = ("kubeadm", "kind")
-CRI_NAMESPACE = "k8s.io"
 CONTAINERD_SNAPSHOTTER_DRIVER = "io.containerd.snapshotter.v1"
 
 
@@ -41,80 +37,12 @@ class Delivery:
         return {"ref": self.ref, "action": self.action, "seconds": round(self.seconds, 3)}
 
 
-def qualified(ref: str) -> str:
-    """The name containerd stores for a Docker short name (`traderadmin/x:t` -> `docker.io/traderadmin/x:t`)."""
-    first = ref.split("/", 1)[0]
-    if "/" in ref and ("." in first or ":" in first or first == "localhost"):
-        return ref
-    if "/" not in ref:
-        return f"docker.io/library/{ref}"
-    return f"docker.io/{ref}"
-
-
 def uses_containerd_store(info: dict[str, Any]) -> bool:
     """Whether `docker info` shows the containerd image store (Docker Desktop setting)."""
     return any(
         len(pair) == 2 and pair[0] == "driver-type" and pair[1] == CONTAINERD_SNAPSHOTTER_DRIVER
         for pair in info.get("DriverStatus") or []
     )
-
-
-class Ctr:
-    """`ctr` against one containerd socket, in the namespace the kubelet's CRI uses."""
-
-    def __init__(self, address: Path, *, namespace: str = CRI_NAMESPACE, binary: str | None = None) -> None:
-        self.address = address
-        self.namespace = namespace
-        self.binary = binary or shutil.which("ctr") or "ctr"
-
-    def _command(self, *args: str) -> list[str]:
-        return [self.binary, "--address", str(self.address), "--namespace", self.namespace, *args]
-
-    def _fail(self, what: str, detail: str) -> DeliveryError:
-        return DeliveryError(
-            f"{what} on containerd {self.address} failed: {detail}\n"
-            "Fix: start the local cluster (`invoke cluster.up --provider local`) and retry."
-        )
-
-    def image_refs(self) -> set[str]:
-        try:
-            proc = subprocess.run(self._command("images", "list", "--quiet"), capture_output=True, text=True)
-        except FileNotFoundError as exc:
-            raise DeliveryError("ctr not found. Fix: apt-get install -y containerd") from exc
-        if proc.returncode != 0:
-            raise self._fail("listing images", tail(proc.stderr))
-        return {line.strip() for line in proc.stdout.splitlines() if line.strip()}
-
-    def import_archive(self, chunks: Iterable[bytes]) -> None:
-        """Stream a `docker save` archive into `ctr images import -`."""
-        with tempfile.TemporaryFile() as output:
-            try:
-                proc = subprocess.Popen(
-                    self._command("images", "import", "-"), stdin=subprocess.PIPE, stdout=output, stderr=output
-                )
-            except FileNotFoundError as exc:
-                raise DeliveryError("ctr not found. Fix: apt-get install -y containerd") from exc
-            assert proc.stdin is not None
-            try:
-                for chunk in chunks:
-                    proc.stdin.write(chunk)
-            except BrokenPipeError:
-                pass  # ctr exited early; its exit code and output below say why
-            finally:
-                proc.stdin.close()
-            code = proc.wait()
-            output.seek(0)
-            text = output.read().decode(errors="replace")
-        if code != 0:
-            raise self._fail("`ctr images import`", tail(text))
-
-
-def local_containerd_socket() -> Path:
-    """The local cluster's own containerd socket (see traderadmin.localcluster)."""
-    from traderadmin.localcluster.layout import Layout
-    from traderadmin.localcluster.paths import state_dir
-
-    return Layout(state_dir()).containerd_socket
 
 
 def deliver_images(
@@ -144,21 +72,12 @@ def deliver_images(
         return [Delivery(ref, "shared") for ref in refs]
     if provider == "local":
         _require_local(client, refs)
-        ctr = ctr or Ctr(containerd_socket or local_containerd_socket())
-        present = ctr.image_refs()
-        deliveries = []
-        for ref in refs:
-            if qualified(ref) in present:
-                deliveries.append(Delivery(ref, "present"))
-                continue
-            started = time.monotonic()
-            log(f"importing {ref} into containerd at {ctr.address}")
-            ctr.import_archive(client.api.get_image(ref))
-            deliveries.append(Delivery(ref, "imported", time.monotonic() - started))
-        missing = [ref for ref in refs if qualified(ref) not in ctr.image_refs()]
-        if missing:
-            raise DeliveryError(f"after import, containerd at {ctr.address} still lacks {', '.join(missing)}")
-        return deliveries
+        ctr = ctr or (containerd.Ctr(containerd_socket) if containerd_socket else containerd.cluster_ctr())
+        try:
+            imported = containerd.import_docker_images(ctr, refs, save=client.api.get_image, log=log)
+        except containerd.ImageError as exc:
+            raise DeliveryError(str(exc)) from exc
+        return [Delivery(i.ref, "present" if i.present else "imported", i.seconds) for i in imported]
     raise DeliveryError(f"unknown cluster provider {provider!r}; known: {', '.join(PROVIDERS)}")
 
 
