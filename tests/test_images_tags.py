@@ -9,7 +9,6 @@ import pytest
 from traderadmin.images.base import DebianRecipe
 from traderadmin.images.build import image_tag
 from traderadmin.images.contenthash import TAG_LENGTH, tree_digest, tree_files
-from traderadmin.images.delivery import uses_containerd_store
 from traderadmin.images.staging import manylinux_platforms
 
 
@@ -85,11 +84,3 @@ def test_manylinux_platforms_cover_bookworm_glibc_and_nothing_newer() -> None:
     assert "manylinux_2_17_x86_64" in tags and "manylinux2014_x86_64" in tags
     assert "manylinux_2_37_x86_64" not in tags
     assert all(tag.endswith("_x86_64") for tag in tags)
-
-
-def test_containerd_store_detection() -> None:
-    classic = {"DriverStatus": [["Backing Filesystem", "extfs"], ["Supports d_type", "true"]]}
-    containerd = {"DriverStatus": [["driver-type", "io.containerd.snapshotter.v1"]]}
-    assert not uses_containerd_store(classic)
-    assert uses_containerd_store(containerd)
-    assert not uses_containerd_store({"DriverStatus": None})

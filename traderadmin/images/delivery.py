@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from traderadmin.cluster.detect import uses_containerd_image_store
 from traderadmin.images.errors import DeliveryError
 from traderadmin.localcluster import images as containerd
 from traderadmin.localcluster.images import Ctr
 
 PROVIDERS = ("docker-desktop", "local")
 DESKTOP_MODES = ("kubeadm", "kind")
-CONTAINERD_SNAPSHOTTER_DRIVER = "io.containerd.snapshotter.v1"
 
 
 @dataclass(frozen=True)
@@ -35,14 +35,6 @@ class Delivery:
 
     def as_dict(self) -> dict[str, Any]:
         return {"ref": self.ref, "action": self.action, "seconds": round(self.seconds, 3)}
-
-
-def uses_containerd_store(info: dict[str, Any]) -> bool:
-    """Whether `docker info` shows the containerd image store (Docker Desktop setting)."""
-    return any(
-        len(pair) == 2 and pair[0] == "driver-type" and pair[1] == CONTAINERD_SNAPSHOTTER_DRIVER
-        for pair in info.get("DriverStatus") or []
-    )
 
 
 def deliver_images(
@@ -62,7 +54,7 @@ def deliver_images(
                 f"docker-desktop needs its cluster mode to deliver images, one of {', '.join(DESKTOP_MODES)} "
                 f"(got {desktop_mode!r}). Fix: run `invoke cluster.status` to see the mode."
             )
-        if desktop_mode == "kind" and not uses_containerd_store(client.info()):
+        if desktop_mode == "kind" and not uses_containerd_image_store(client.info()):
             raise DeliveryError(
                 "Docker Desktop runs Kubernetes in kind mode, whose node cannot see images in Docker's "
                 "classic image store: pods would fail with ErrImageNeverPull. Fix: in Docker Desktop open "
