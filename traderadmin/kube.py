@@ -2,50 +2,19 @@
 
 Everything goes through the API server (exec, logs, the pod proxy), so it works
 the same on Docker Desktop, the local provider, or a remote single-node cluster,
-and needs only namespace-scoped rights.
+and needs only namespace-scoped rights. The client for a named context and the
+KubeError family come from traderadmin.cluster.kube; they are named here too,
+so deploy and reload need only this module.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
-_MAX_SHOWN = 400  # API payloads are cut to this before they reach a message or a log
+from traderadmin.cluster import kube as cluster_kube
+from traderadmin.cluster.kube import ExecFailed, KubeError, KubeUnreachable, api_error
 
-
-class KubeError(Exception):
-    """Talking to the cluster failed."""
-
-
-class KubeUnreachable(KubeError):
-    """No cluster answers with this kubeconfig/context."""
-
-
-class ExecFailed(KubeError):
-    """A command run in a container exited non-zero."""
-
-    def __init__(self, pod: str, argv: list[str], returncode: int, stderr: str) -> None:
-        self.returncode, self.stderr = returncode, stderr
-        super().__init__(f"{argv[0]} in pod {pod} exited {returncode}: {_cut(stderr.strip())}")
-
-
-def _cut(text: str) -> str:
-    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…"
-
-
-def api_error(e: Exception, doing: str) -> KubeError:
-    """Turn a client exception into a KubeError that says what we were doing."""
-    from kubernetes.client.exceptions import ApiException
-
-    if isinstance(e, ApiException):
-        reason = e.reason
-        try:
-            reason = json.loads(e.body).get("message", reason)
-        except (TypeError, ValueError):
-            pass
-        return KubeError(f"{doing}: {e.status} {_cut(str(reason))}")
-    return KubeUnreachable(f"{doing}: the cluster did not answer ({_cut(str(e))}); "
-                           "is it running? `invoke cluster.status` tells")
+__all__ = ["ExecFailed", "ExecResult", "Kube", "KubeError", "KubeUnreachable", "api_error", "connect"]
 
 
 @dataclass(frozen=True)
@@ -58,7 +27,7 @@ class ExecResult:
 class Kube:
     """The API clients for one kubeconfig context."""
 
-    def __init__(self, api_client: Any, context: str | None) -> None:
+    def __init__(self, api_client: Any, context: str) -> None:
         from kubernetes import client
 
         self.api_client = api_client
@@ -120,23 +89,13 @@ class Kube:
             raise api_error(e, f"reading the log of {namespace}/{pod}") from e
 
 
-def connect(context: str | None = None, kubeconfig: str | None = None) -> Kube:
-    """Load a kubeconfig (the default one unless given) and check that the cluster answers."""
-    from kubernetes import config as kconfig
-    from kubernetes.config.config_exception import ConfigException
-
-    try:
-        api_client = kconfig.new_client_from_config(config_file=kubeconfig, context=context)
-    except (ConfigException, FileNotFoundError, TypeError) as e:
-        where = f"context {context!r}" if context else "the current context"
-        raise KubeUnreachable(f"no usable kubeconfig for {where} ({_cut(str(e))}); "
-                              "bring a cluster up with `invoke cluster.up`") from e
-    api_client.configuration.retries = 1
-    kube = Kube(api_client, context)
+def connect(context: str, kubeconfig: str | None = None) -> Kube:
+    """A handle on the cluster of `context` (see traderadmin.cluster.kube), checked to answer."""
     from kubernetes import client
 
+    api = cluster_kube.api_client(context, kubeconfig)
     try:
-        client.VersionApi(api_client).get_code(_request_timeout=5)
+        client.VersionApi(api).get_code(_request_timeout=5)
     except Exception as e:
-        raise api_error(e, f"connecting to {api_client.configuration.host}") from e
-    return kube
+        raise api_error(e, f"connecting to {api.configuration.host}") from e
+    return Kube(api, context)

@@ -1,7 +1,10 @@
-"""Kubernetes API access for a named kubeconfig context.
+"""Kubernetes API access for a named kubeconfig context, and the errors of talking to a cluster.
 
 The toolkit always names its context (never "whatever is current"), so a
-user's kubectl pointing elsewhere cannot redirect a deploy.
+user's kubectl pointing elsewhere cannot redirect a deploy. Every API client
+the toolkit makes comes from `api_client` here; traderadmin.kube builds the
+handle deploy and reload use on top of it. The kubernetes package is imported
+inside the functions: it is slow to import, and most commands never need it.
 """
 from __future__ import annotations
 
@@ -10,17 +13,52 @@ import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from kubernetes import client, config
-from kubernetes.config.config_exception import ConfigException
-
 from traderadmin.cluster.detect import ContextFacts
+
+if TYPE_CHECKING:
+    from kubernetes import client
+
+_MAX_SHOWN = 400  # API payloads are cut to this before they reach a message or a log
 
 
 class KubeError(RuntimeError):
-    """The cluster could not be reached; the message says through which context and why."""
+    """Talking to the cluster failed; the message says through which context or call, and why."""
+
+
+class KubeUnreachable(KubeError):
+    """No cluster answers with this kubeconfig/context."""
+
+
+class ExecFailed(KubeError):
+    """A command run in a container exited non-zero."""
+
+    def __init__(self, pod: str, argv: list[str], returncode: int, stderr: str) -> None:
+        self.returncode, self.stderr = returncode, stderr
+        super().__init__(f"{argv[0]} in pod {pod} exited {returncode}: {cut(stderr.strip())}")
+
+
+def cut(text: str) -> str:
+    """`text` short enough for a message or a log line."""
+    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…"
+
+
+def api_error(e: Exception, doing: str) -> KubeError:
+    """Turn a client exception into a KubeError that says what we were doing."""
+    from kubernetes.client.exceptions import ApiException
+
+    if isinstance(e, ApiException):
+        reason = e.reason
+        try:
+            reason = json.loads(e.body).get("message", reason)
+        except (TypeError, ValueError):
+            pass
+        return KubeError(f"{doing}: {e.status} {cut(str(reason))}")
+    return KubeUnreachable(f"{doing}: the cluster did not answer ({cut(str(e))}); "
+                           "is it running? `invoke cluster.status` tells")
 
 
 @dataclass(frozen=True)
@@ -62,15 +100,22 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[ContextFacts], st
 
 
 def api_client(context: str, kubeconfig: str | None = None) -> client.ApiClient:
+    """An API client for `context` of the kubeconfig (the default files unless given); no request is made."""
+    from kubernetes import config
+    from kubernetes.config.config_exception import ConfigException
+
     try:
         api = config.new_client_from_config(config_file=kubeconfig, context=context)
-    except (ConfigException, FileNotFoundError) as exc:
-        raise KubeError(f"kubeconfig has no usable context {context!r}: {exc}") from exc
+    except (ConfigException, FileNotFoundError, TypeError) as exc:
+        raise KubeUnreachable(f"no usable kubeconfig for context {context!r} ({cut(str(exc))}); "
+                              "bring a cluster up with `invoke cluster.up`") from exc
     api.configuration.retries = 1
     return api
 
 
 def core_v1(context: str, kubeconfig: str | None = None) -> client.CoreV1Api:
+    from kubernetes import client
+
     return client.CoreV1Api(api_client(context, kubeconfig))
 
 
@@ -80,7 +125,7 @@ def list_nodes(context: str, kubeconfig: str | None = None, timeout: float = 10.
     except KubeError:
         raise
     except Exception as exc:  # urllib3/ApiException/ssl: all mean "not reachable" here
-        raise KubeError(f"cluster of context {context!r} is not reachable: {_short(exc)}") from exc
+        raise KubeUnreachable(f"cluster of context {context!r} is not reachable: {_short(exc)}") from exc
     nodes = []
     for item in items:
         conditions = item.status.conditions or []
@@ -113,4 +158,4 @@ def docker_info() -> dict:
 
 def _short(exc: Exception) -> str:
     text = str(exc).strip().splitlines()
-    return text[0][:300] if text else type(exc).__name__
+    return cut(text[0]) if text else type(exc).__name__
