@@ -69,6 +69,31 @@ def test_missing_tool_gets_a_fix(monkeypatch):
         assert not finding.ok and finding.fix
 
 
+def test_wails_row_asks_appenv_for_the_pinned_cli(monkeypatch):
+    monkeypatch.setattr(doctor.appenv, "find_wails", lambda: Path("/opt/go/bin/wails"))
+    finding = doctor.check_wails()
+    assert finding.ok and doctor.appenv.WAILS_VERSION in finding.detail and "/opt/go/bin/wails" in finding.detail
+    monkeypatch.setattr(doctor.appenv, "find_wails", lambda: None)
+    monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
+    finding = doctor.check_wails()
+    assert not finding.ok and finding.fix == "invoke app.prereqs"
+
+
+def test_webkit_row_reports_the_module_and_tag_the_build_uses(monkeypatch):
+    monkeypatch.setattr(doctor.sys, "platform", "linux")
+    monkeypatch.setattr(doctor.appenv, "webkit", lambda: doctor.appenv.WebKit("webkit2gtk-4.1", "2.48.1", ("webkit2_41",)))
+    finding = doctor.check_webkitgtk()
+    assert finding.ok and "webkit2gtk-4.1 2.48.1" in finding.detail and "-tags webkit2_41" in finding.detail
+    monkeypatch.setattr(doctor.appenv, "webkit", lambda: None)
+    finding = doctor.check_webkitgtk()
+    assert not finding.ok and finding.fix.startswith("invoke app.prereqs")
+
+
+def test_desktop_app_rows_only_warn():
+    rows = {c.name: c.required for c in doctor.CHECKS if c.group == "desktop app"}
+    assert rows == {"Node.js / npm": False, "Wails CLI": False, "WebKitGTK": False}
+
+
 def test_invoke_doctor_json_is_machine_readable():
     proc = subprocess.run([sys.executable, "-m", "invoke", "doctor", "--json"], capture_output=True, text=True, timeout=120, cwd=ROOT)
     rows = json.loads(proc.stdout)

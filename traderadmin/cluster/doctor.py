@@ -12,9 +12,10 @@ import shutil
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Callable
 
-from traderadmin import dockerengine
+from traderadmin import appenv, dockerengine
 from traderadmin.cluster import detect, kube
 
 MIN_GO = (1, 24)
@@ -180,30 +181,34 @@ def check_node() -> Finding:
     return Finding(True, f"node {node}, npm {npm}")
 
 
+# The desktop-app rows ask traderadmin.appenv, so they judge by what `invoke app.build` will use.
+APP_PREREQS_FIX = "invoke app.prereqs"
+
+
 @register("Wails CLI", "desktop app", required=False)
 def check_wails() -> Finding:
-    if shutil.which("wails") is None:
-        return Finding(
-            False,
-            "wails not found on PATH",
-            "go install github.com/wailsapp/wails/v2/cmd/wails@latest and add $(go env GOPATH)/bin to PATH",
-        )
-    code, out = _run(["wails", "version"])
-    return Finding(code == 0, out.splitlines()[0] if out else "wails version failed", "" if code == 0 else "reinstall the Wails CLI")
+    try:
+        found = appenv.find_wails()
+    except appenv.AppEnvError as exc:
+        return Finding(False, str(exc), APP_PREREQS_FIX)
+    if found is not None:
+        return Finding(True, f"wails {appenv.WAILS_VERSION} at {found}")
+    on_path = shutil.which("wails")
+    other = f"; the one on PATH is {appenv.wails_version(Path(on_path)) or 'unreadable'}" if on_path else ""
+    return Finding(False, f"no Wails CLI {appenv.WAILS_VERSION} in Go's install folder or on PATH{other}", APP_PREREQS_FIX)
 
 
 @register("WebKitGTK", "desktop app", required=False)
 def check_webkitgtk() -> Finding:
     if sys.platform != "linux":
         return Finding(True, "not needed on this OS (Wails uses the system web view)")
-    if shutil.which("pkg-config") is None:
-        return Finding(False, "pkg-config not found", "apt-get install -y pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev")
-    for module, note in (("webkit2gtk-4.0", ""), ("webkit2gtk-4.1", " (build the app with -tags webkit2_41)")):
-        code, out = _run(["pkg-config", "--modversion", module])
-        if code == 0:
-            return Finding(True, f"{module} {out}{note}")
-    return Finding(False, "neither webkit2gtk-4.0 nor webkit2gtk-4.1 development files found",
-                   "apt-get install -y libgtk-3-dev libwebkit2gtk-4.1-dev")
+    found = appenv.webkit()
+    if found is None:
+        missing = "pkg-config not found" if shutil.which("pkg-config") is None else (
+            f"pkg-config finds neither {appenv.WEBKIT_41} nor {appenv.WEBKIT_40}")
+        return Finding(False, missing, f"{APP_PREREQS_FIX} (or apt-get install -y {' '.join(appenv.BUILD_PACKAGES)})")
+    tags = f"the app builds with -tags {','.join(found.tags)}" if found.tags else "the app builds without a WebKit tag"
+    return Finding(True, f"{found.module} {found.version} ({tags})")
 
 
 def run_checks(checks: list[DoctorCheck] | None = None) -> list[CheckResult]:
