@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from traderadmin.config import BackupError, atomic_write, list_backups, sha256
+from traderadmin.atomicfile import temp_prefix
 from traderadmin.config import store
 
 
@@ -83,7 +84,7 @@ def test_stale_temp_of_a_killed_writer_is_cleaned(tmp_path):
     """Failure scenario 12 (toolkit side): a writer died between temp write and rename."""
     p = tmp_path / "config.toml"
     p.write_bytes(b"a = 1\n")
-    stale = tmp_path / f"{store.temp_prefix(p)}deadbeef.tmp"
+    stale = tmp_path / f"{temp_prefix(p)}deadbeef.tmp"
     stale.write_bytes(b"a = 99 half-writ")
     assert p.read_bytes() == b"a = 1\n"
     store.save(p, b"a = 2\n")

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import base64
 import os
-import tempfile
 from pathlib import Path
 
 import yaml
 
+from traderadmin.atomicfile import atomic_write
 from traderadmin.localcluster import configfiles
 from traderadmin.localcluster.layout import CONTEXT_NAME, Layout, Network
 
@@ -33,7 +33,8 @@ def write_component_kubeconfigs(layout: Layout, network: Network) -> None:
             layout.pki / f"{cert}.key",
             user=stem,
         )
-        _atomic_write(layout.kubeconfigs / f"{stem}.conf", text, mode=0o600)
+        layout.kubeconfigs.mkdir(parents=True, exist_ok=True)
+        atomic_write(layout.kubeconfigs / f"{stem}.conf", text.encode(), mode=0o600)
 
 
 def user_kubeconfig_path() -> Path:
@@ -92,7 +93,7 @@ def merge_into_user_kubeconfig(layout: Layout, network: Network, path: Path | No
     if not data.get("current-context"):
         data["current-context"] = CONTEXT_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    _atomic_write(path, yaml.safe_dump(data, sort_keys=False), mode=0o600)
+    atomic_write(path, yaml.safe_dump(data, sort_keys=False).encode(), mode=0o600)
     return path
 
 
@@ -103,17 +104,3 @@ def write_standalone_kubeconfig(layout: Layout, network: Network) -> Path:
         path.unlink()
     return merge_into_user_kubeconfig(layout, network, path)
 
-
-def _atomic_write(path: Path, text: str, mode: int) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
