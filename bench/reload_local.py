@@ -26,6 +26,9 @@ import threading
 import time
 from pathlib import Path
 
+from traderadmin.atomicfile import atomic_write
+from traderadmin.config import sha256
+
 ROOT = Path(__file__).resolve().parent.parent
 # The bench drives the services exactly like the reload scenario tests do.
 sys.path.insert(0, str(ROOT / "tests"))
@@ -33,11 +36,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 from servicehelpers import (  # noqa: E402
     SERVICES,
     ServiceProcess,
-    atomic_write,
     build_scanner,
     config_bytes,
     default_config,
-    sha256,
     start_service,
 )
 

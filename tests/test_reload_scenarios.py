@@ -21,14 +21,15 @@ from pathlib import Path
 
 import pytest
 
+from traderadmin.atomicfile import atomic_write
+from traderadmin.config import sha256
+
 from servicehelpers import (
     SERVICES,
     ServiceProcess,
-    atomic_write,
     build_scanner,
     config_bytes,
     default_config,
-    sha256,
     start_service,
     usr1_disposition,
 )
