@@ -15,7 +15,7 @@ def test_running_engine_is_returned_untouched(monkeypatch):
 
 def test_not_managed_machine_gets_the_fix(monkeypatch):
     monkeypatch.setattr(dockerengine, "docker_status", lambda timeout=15.0: DockerStatus(True, None, error="cannot connect"))
-    monkeypatch.setattr(dockerengine, "_can_manage_engine", lambda: False)
+    monkeypatch.setattr(dockerengine, "linux_root_debian", lambda: False)
     monkeypatch.setattr(dockerengine.shutil, "which", lambda name: "/usr/bin/" + name)
     with pytest.raises(DockerEngineError, match="not running.*Fix"):
         dockerengine.ensure_docker()
@@ -25,7 +25,7 @@ def test_missing_cli_is_installed_then_started(monkeypatch, tmp_path):
     calls: list[str] = []
     states = iter([DockerStatus(False, None, error="docker CLI not found"), DockerStatus(True, None, error="down")])
     monkeypatch.setattr(dockerengine, "docker_status", lambda timeout=15.0: next(states))
-    monkeypatch.setattr(dockerengine, "_can_manage_engine", lambda: True)
+    monkeypatch.setattr(dockerengine, "linux_root_debian", lambda: True)
     monkeypatch.setattr(dockerengine.shutil, "which", lambda name: None)
     monkeypatch.setattr(dockerengine, "install_docker_package", lambda log: calls.append("install"))
     monkeypatch.setattr(dockerengine, "start_dockerd", lambda path: calls.append("start") or 4242)

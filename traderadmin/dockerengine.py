@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from traderadmin.localcluster.host import linux_root_debian
 from traderadmin.localcluster.paths import log_dir, state_dir
 from traderadmin.tails import tail_file
 
@@ -60,25 +61,6 @@ def docker_status(timeout: float = 15.0) -> DockerStatus:
     if proc.returncode == 0 and version:
         return DockerStatus(client_found=True, server_version=version)
     return DockerStatus(client_found=True, server_version=None, error=(proc.stderr or proc.stdout).strip())
-
-
-def _is_debian_like() -> bool:
-    try:
-        text = Path("/etc/os-release").read_text()
-    except OSError:
-        return False
-    ids = {
-        value.strip().strip('"')
-        for line in text.splitlines()
-        if line.startswith(("ID=", "ID_LIKE="))
-        for value in line.split("=", 1)[1].strip('"').split()
-    }
-    return bool(ids & {"debian", "ubuntu"})
-
-
-def _can_manage_engine() -> bool:
-    """Only root on Debian/Ubuntu Linux gets an engine installed/started for it."""
-    return platform.system() == "Linux" and os.geteuid() == 0 and _is_debian_like()
 
 
 def manual_fix() -> str:
@@ -178,7 +160,8 @@ def ensure_docker(
     status = docker_status()
     if status.running:
         return status
-    manage = _can_manage_engine()
+    # Only root on Debian/Ubuntu Linux gets an engine installed and started for it.
+    manage = linux_root_debian()
     installed = False
     if not status.client_found or shutil.which("dockerd") is None:
         if not (install and manage):

@@ -8,13 +8,11 @@ and status mode, through traderadmin.images.deliver_images (the one path
 """
 from __future__ import annotations
 
-import os
-import platform
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Callable, Protocol
 
 from traderadmin.cluster import detect, kube
+from traderadmin.localcluster.host import linux_root_debian
 
 Progress = Callable[[str], None]
 
@@ -152,16 +150,6 @@ PROVIDERS: dict[str, Callable[[], Provider]] = {
 }
 
 
-def _linux_root_debian() -> bool:
-    if platform.system() != "Linux" or os.geteuid() != 0:
-        return False
-    try:
-        text = Path("/etc/os-release").read_text()
-    except OSError:
-        return False
-    return any(word in text for word in ("ID=debian", "ID=ubuntu", "ID_LIKE=debian", 'ID_LIKE="debian', "ID_LIKE=ubuntu"))
-
-
 def resolve_provider_name(name: str = "auto") -> tuple[str, str]:
     """Turn "auto" into a concrete provider; return (name, why)."""
     if name != "auto":
@@ -170,10 +158,10 @@ def resolve_provider_name(name: str = "auto") -> tuple[str, str]:
         return name, "asked for"
     contexts = [c.name for c in kube.list_contexts()[0]]
     # A running local cluster wins: it is what this machine's user set up.
-    if detect.LOCAL_CONTEXT in contexts and _linux_root_debian():
+    if detect.LOCAL_CONTEXT in contexts and linux_root_debian():
         return "local", f"kubeconfig has the {detect.LOCAL_CONTEXT!r} context"
     try:
-        return detect.auto_provider(contexts, detect.is_docker_desktop_engine(kube.docker_info()), _linux_root_debian())
+        return detect.auto_provider(contexts, detect.is_docker_desktop_engine(kube.docker_info()), linux_root_debian())
     except ValueError as exc:
         raise ProviderError(str(exc)) from exc
 
