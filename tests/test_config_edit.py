@@ -86,3 +86,39 @@ def test_init_refuses_to_overwrite(files):
     with pytest.raises(ConfigError, match="--force"):
         init_config(files)
     init_config(files, force=True)
+
+
+def test_restore_repairs_a_file_that_no_longer_parses(files):
+    good = files.config.read_bytes()
+    set_values(files, ["trading.max_positions=7"])
+    files.config.write_bytes(files.config.read_bytes() + b"\n[broken\n")
+    restore(files, "1")
+    assert files.config.read_bytes() == good
+
+
+def test_live_without_confirmation_is_reported_with_the_other_issues(files):
+    with pytest.raises(ConfigInvalid) as e:
+        set_values(files, ["trading.mode=LIVE"])
+    keys = {i.key for i in e.value.issues}
+    assert keys == {"ibkr.port", "trading.mode"}, "both fixes must be told at once"
+
+
+def test_an_empty_value_is_judged_by_the_schema(files):
+    with pytest.raises(ConfigInvalid) as e:
+        set_values(files, ["ibkr.host="])
+    assert e.value.issues[0].key == "ibkr.host"
+
+
+def test_concurrent_edits_are_all_kept(files):
+    import threading
+
+    keys = ["scanner.workers=9", "trading.max_positions=9", "scanner.max_results=99", "cache.max_entries=999"]
+    threads = [threading.Thread(target=set_values, args=(files, [k])) for k in keys]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    text = files.config.read_text()
+    for k in keys:
+        name, value = k.split("=")
+        assert f"{name.split('.')[-1]} = {value}" in text, f"{k} was lost"

@@ -60,3 +60,16 @@ def test_put_config_goes_through_the_writer_and_reports_a_no_op():
 def test_no_writer_pod_is_a_clear_error():
     with pytest.raises(deploy.DeployError, match="invoke deploy"):
         deploy.put_config(FakeKube(), "ns", b"", "x")
+
+
+def test_a_failing_look_does_not_end_the_wait():
+    from traderadmin.kube import KubeError
+
+    kube = FakeKube()
+    kube.pods = [pod("s-1", "scanner", ready=False)]
+
+    def gone(*args, **kwargs):
+        raise KubeError("pod s-1 not found")
+
+    kube.proxy_get = gone
+    assert "could not tell why" in deploy.explain(kube, "ns", "scanner")

@@ -87,3 +87,9 @@ def test_host_network_applies_to_the_services_only():
     assert objs["orchestrator"]["spec"]["template"]["spec"]["hostNetwork"] is True
     assert objs["scanner"]["spec"]["template"]["spec"]["dnsPolicy"] == "ClusterFirstWithHostNet"
     assert "hostNetwork" not in objs["config-writer"]["spec"]["template"]["spec"]
+
+
+@pytest.mark.parametrize("name", ["orchestrator", "scanner"])
+def test_services_roll_out_one_pod_at_a_time(name):
+    # hostNetwork pods cannot overlap on one node, and two orchestrators must never share a client_id.
+    assert DEPLOYMENTS[name]["spec"]["strategy"] == {"type": "Recreate"}

@@ -22,10 +22,11 @@ WRITER = "config-writer"
 CONFIG_DIR = "/config"
 CONFIG_NAME = "config.toml"
 SERVICE_PORTS = {"orchestrator": 8080, "scanner": 8081}
-# Kinds `deploy/` may hold, so pruning knows where to look for leftovers.
-PRUNABLE = [("v1", "Service"), ("v1", "ServiceAccount"), ("v1", "ConfigMap"),
-            ("v1", "PersistentVolumeClaim"), ("apps/v1", "Deployment"),
+# Kinds `deploy/` may hold, so pruning knows where to look for leftovers. Claims are
+# never pruned: the config volume goes only with `invoke down --purge`.
+PRUNABLE = [("v1", "Service"), ("v1", "ServiceAccount"), ("v1", "ConfigMap"), ("apps/v1", "Deployment"),
             ("rbac.authorization.k8s.io/v1", "Role"), ("rbac.authorization.k8s.io/v1", "RoleBinding")]
+CLAIMS = ("v1", "PersistentVolumeClaim")
 
 
 class DeployError(Exception):
@@ -132,6 +133,13 @@ def _pods(kube: Kube, namespace: str, deployment: str) -> list[Any]:
 
 def explain(kube: Kube, namespace: str, deployment: str) -> str:
     """The most telling reason the deployment's pods are not ready, with the fix."""
+    try:
+        return _explain(kube, namespace, deployment)
+    except KubeError as e:  # a pod going away mid-look must not end the wait
+        return f"could not tell why: {e}"
+
+
+def _explain(kube: Kube, namespace: str, deployment: str) -> str:
     for pod in _pods(kube, namespace, deployment):
         name = pod.metadata.name
         for cs in pod.status.container_statuses or []:
@@ -245,9 +253,7 @@ def remove(kube: Kube, namespace: str, purge: bool = False) -> list[str]:
     """Delete what the toolkit applied; the config volume and namespace go only with `purge`."""
     selector = f"{manifests.MANAGED_BY}={manifests.TOOL}"
     removed = []
-    for api_version, kind in PRUNABLE:
-        if kind == "PersistentVolumeClaim" and not purge:
-            continue
+    for api_version, kind in PRUNABLE + ([CLAIMS] if purge else []):
         resource = kube.dynamic.resources.get(api_version=api_version, kind=kind)
         try:
             items = resource.get(namespace=namespace, label_selector=selector).items

@@ -43,7 +43,7 @@ def _scalar(field: Field, kind: str, raw: str) -> Any:
         if text.lower() in _FALSE:
             return False
         raise ValueError(f"{raw!r} is not true or false")
-    if text[:1] in "\"'":
+    if text[:1] and text[0] in "\"'":
         try:
             return _toml_value(text)
         except tomllib.TOMLDecodeError:

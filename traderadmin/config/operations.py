@@ -11,7 +11,7 @@ from .edit import apply, parse_assignments
 from .errors import ConfigError, ConfigInvalid, Issue
 from .render import render_defaults, schema_ref_for
 from .schema import Schema, load_schema
-from .validate import check_text, parse
+from .validate import check_text, issues_of, parse
 
 _MISSING = object()
 
@@ -54,16 +54,21 @@ def changes(old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
             if a.get(k, _MISSING) != b.get(k, _MISSING)]
 
 
-def guard_live(old: dict[str, Any] | None, new: dict[str, Any], confirm_live: bool) -> None:
-    """Refuse a switch to LIVE trading unless the user said so explicitly."""
+def live_issue(old: dict[str, Any] | None, new: dict[str, Any], confirm_live: bool) -> Issue | None:
+    """The issue of a switch to LIVE trading the user did not confirm, if this is one."""
     was = (old or {}).get("trading", {}).get("mode")
     now = new.get("trading", {}).get("mode")
     if now == "LIVE" and was != "LIVE" and not confirm_live:
-        raise ConfigInvalid(
-            [Issue("trading.mode", f"switching from {was or 'nothing'} to LIVE trades real money",
-                   "repeat the command with --confirm-live if that is what you want", "LIVE")],
-            "the requested change",
-        )
+        return Issue("trading.mode", f"switching from {was or 'no running config'} to LIVE trades real money",
+                     "repeat the command with --confirm-live if that is what you want", "LIVE")
+    return None
+
+
+def guard_live(old: dict[str, Any] | None, new: dict[str, Any], confirm_live: bool) -> None:
+    """Refuse a switch to LIVE trading unless the user said so explicitly."""
+    issue = live_issue(old, new, confirm_live)
+    if issue:
+        raise ConfigInvalid([issue], "the requested change")
 
 
 def init_config(files: ConfigFiles, force: bool = False) -> store.SaveResult:
@@ -106,24 +111,34 @@ def get_value(files: ConfigFiles, key: str) -> Any:
     return node
 
 
+def current(path: Path) -> dict[str, Any] | None:
+    """The file's content as it is now; None when it is missing or does not parse (so it can be replaced)."""
+    try:
+        return parse(_decode(path.read_bytes(), path)).unwrap()
+    except (FileNotFoundError, ConfigInvalid):
+        return None
+
+
 def save_text(files: ConfigFiles, text: str, confirm_live: bool = False) -> tuple[store.SaveResult, list[Change]]:
     """Validate `text` as the new config, guard LIVE, back up, and write it atomically."""
-    new = check_text(text, files.schema, "the new config").unwrap()
-    old: dict[str, Any] | None = None
-    if files.config.exists():
-        old_doc = parse(_decode(files.config.read_bytes(), files.config))
-        old = old_doc.unwrap()
-    guard_live(old, new, confirm_live)
-    result = store.save(files.config, text.encode(), files.keep)
+    with store.lock_for(files.config):
+        new = parse(text).unwrap()
+        old = current(files.config)
+        issues = issues_of(new, files.schema)
+        live = live_issue(old, new, confirm_live)
+        if issues or live:
+            raise ConfigInvalid(issues + ([live] if live else []), "the new config")
+        result = store.save(files.config, text.encode(), files.keep)
     return result, changes(old or {}, new)
 
 
 def set_values(files: ConfigFiles, pairs: list[str], confirm_live: bool = False) -> tuple[store.SaveResult, list[Change]]:
-    """Apply `KEY=VALUE` edits, keeping every comment, and save."""
+    """Apply `KEY=VALUE` edits, keeping every comment, and save (one lock around read, edit, write)."""
     assignments = parse_assignments(pairs, files.schema)
-    doc = parse(_decode(store.read_bytes(files.config), files.config))
-    apply(doc, assignments)
-    return save_text(files, doc.as_string(), confirm_live)
+    with store.lock_for(files.config):
+        doc = parse(_decode(store.read_bytes(files.config), files.config))
+        apply(doc, assignments)
+        return save_text(files, doc.as_string(), confirm_live)
 
 
 def unified_diff(files: ConfigFiles, against: Path | None = None) -> str:
@@ -131,8 +146,8 @@ def unified_diff(files: ConfigFiles, against: Path | None = None) -> str:
     base = against or store.bak_path(files.config)
     if not base.exists():
         raise ConfigError(f"no backup at {base} yet: one is made on every save")
-    old = base.read_text(encoding="utf-8").splitlines(keepends=True)
-    new = store.read_bytes(files.config).decode("utf-8").splitlines(keepends=True)
+    old = base.read_bytes().decode("utf-8", "replace").splitlines(keepends=True)
+    new = store.read_bytes(files.config).decode("utf-8", "replace").splitlines(keepends=True)
     return "".join(difflib.unified_diff(old, new, str(base), str(files.config)))
 
 

@@ -40,7 +40,12 @@ class Field:
             return "one of " + ", ".join(json.dumps(v) for v in s["enum"])
         if self.type == "array":
             items = s.get("items", {})
-            inner = ("one of " + ", ".join(items["enum"])) if "enum" in items else items.get("type", "value") + "s"
+            if "enum" in items:
+                inner = "one of " + ", ".join(items["enum"])
+            elif "pattern" in items:
+                inner = f"{items.get('type', 'value')}s matching {items['pattern']}"
+            else:
+                inner = items.get("type", "value") + "s"
             return f"a list of {inner}"
         if self.type in ("integer", "number"):
             lo, hi = s.get("minimum"), s.get("maximum")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
 from filelock import FileLock
@@ -33,9 +34,17 @@ def history_dir(path: Path) -> Path:
     return path.parent / "backups"
 
 
+@lru_cache(maxsize=64)
+def _lock(lock_path: str) -> FileLock:
+    return FileLock(lock_path, timeout=30)
+
+
 def lock_for(path: Path) -> FileLock:
-    """A cross-platform lock that serialises every writer of `path`."""
-    return FileLock(str(path.with_name(f".{path.name}.lock")), timeout=30)
+    """A cross-platform lock that serialises every writer of `path`.
+
+    The same object for the same file, so one holder may re-enter it (read, edit, save).
+    """
+    return _lock(str(path.resolve().with_name(f".{path.name}.lock")))
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,7 @@ def read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError as e:
-        raise ConfigNotFound(f"{path} does not exist; create it with `invoke config.init`") from e
+        raise ConfigNotFound(f"{path} does not exist (the project's config is made by `invoke config.init`)") from e
 
 
 def save(path: Path, data: bytes, keep: int = DEFAULT_HISTORY) -> SaveResult:
