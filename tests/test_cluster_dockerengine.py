@@ -42,7 +42,7 @@ def test_dockerd_that_dies_reports_its_log(monkeypatch, tmp_path):
     log = tmp_path / "dockerd.log"
     log.write_text("failed to start daemon: pid file found\n")
     monkeypatch.setattr(dockerengine, "docker_status", lambda timeout=15.0: DockerStatus(True, None, error="down"))
-    monkeypatch.setattr(dockerengine, "_pid_alive", lambda pid: False)
+    monkeypatch.setattr(dockerengine.processes, "exited", lambda pid: True)
     with pytest.raises(DockerEngineError, match="pid file found"):
         dockerengine.wait_for_docker(5, pid=1, log_path=log)
 

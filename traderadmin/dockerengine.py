@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from traderadmin.localcluster import processes
 from traderadmin.localcluster.host import linux_root_debian
 from traderadmin.localcluster.paths import log_dir, state_dir
 from traderadmin.tails import tail_file
@@ -99,18 +100,7 @@ def start_dockerd(log_path: Path | None = None) -> int:
     dockerd = shutil.which("dockerd")
     if dockerd is None:
         raise DockerEngineError(f"dockerd not found on PATH. Fix: apt-get install -y {APT_PACKAGE}")
-    log_path = log_path or dockerd_log_path()
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(log_path, "ab") as out:
-        proc = subprocess.Popen(
-            [dockerd],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    (state_dir() / "dockerd.pid").write_text(f"{proc.pid}\n")
-    return proc.pid
+    return processes.start([dockerd], state_dir() / "dockerd.pid", log_path or dockerd_log_path())
 
 
 def wait_for_docker(timeout: float, pid: int | None = None, log_path: Path | None = None) -> DockerStatus:
@@ -118,7 +108,7 @@ def wait_for_docker(timeout: float, pid: int | None = None, log_path: Path | Non
     deadline = time.monotonic() + timeout
     status = docker_status()
     while not status.running:
-        if pid is not None and not _pid_alive(pid):
+        if pid is not None and processes.exited(pid):
             raise DockerEngineError(
                 f"dockerd (pid {pid}) exited while starting. Last lines of {log_path}:\n{tail_file(log_path, lines=20) if log_path else ''}"
             )
@@ -128,20 +118,6 @@ def wait_for_docker(timeout: float, pid: int | None = None, log_path: Path | Non
         time.sleep(0.5)
         status = docker_status()
     return status
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        waited, _ = os.waitpid(pid, os.WNOHANG)
-        if waited == pid:
-            return False
-    except ChildProcessError:
-        pass
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def ensure_docker(
