@@ -51,13 +51,9 @@ def pct(xs: list[float], p: float) -> float:
 
 
 def wait_for_hash(svc: ServiceProcess, sha: str, start: float, timeout: float, out: dict[str, float]) -> None:
-    while True:
-        if svc.status()["config_sha256"] == sha:
-            out[svc.kind] = time.perf_counter() - start
-            return
-        if time.perf_counter() - start > timeout:
-            raise RuntimeError(f"{svc.kind} did not show {sha[:12]} within {timeout} s\n{svc.describe()}")
-        time.sleep(POLL_EVERY)
+    """Record when `svc` first shows `sha`, counted from `start` (taken just before the write)."""
+    svc.wait_hash(sha, timeout, interval=POLL_EVERY)
+    out[svc.kind] = time.perf_counter() - start
 
 
 def run_mode(
