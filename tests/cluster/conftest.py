@@ -17,7 +17,7 @@ from traderadmin.cluster import kube
 from traderadmin.cluster.providers import ProviderError, get_provider
 from traderadmin.images import deliver_images, docker_client
 
-from clusterhelpers import PROBE_PORT, wait_for
+from clusterhelpers import PROBE_PORT, claim_body, wait_for
 
 PROBE_SRC = Path(__file__).parent / "probe" / "main.go"
 
@@ -77,15 +77,7 @@ def probe_image(provider, tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def claim(core, namespace) -> str:
-    body = client.V1PersistentVolumeClaim(
-        metadata=client.V1ObjectMeta(name="probe-data"),
-        spec=client.V1PersistentVolumeClaimSpec(
-            access_modes=["ReadWriteOnce"],
-            storage_class_name="hostpath",
-            resources=client.V1VolumeResourceRequirements(requests={"storage": "64Mi"}),
-        ),
-    )
-    core.create_namespaced_persistent_volume_claim(namespace, body)
+    core.create_namespaced_persistent_volume_claim(namespace, claim_body("probe-data", "64Mi"))
     return "probe-data"
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from kubernetes import client
 from kubernetes.stream import stream
 
-from clusterhelpers import PROBE_PORT, wait_for
+from clusterhelpers import PROBE_PORT, claim_body, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,15 +99,7 @@ def test_service_reaches_the_pod_from_another_pod(core, namespace, probe_pod):
 
 
 def test_deleting_a_claim_deletes_its_volume(core, namespace):
-    body = client.V1PersistentVolumeClaim(
-        metadata=client.V1ObjectMeta(name="short-lived"),
-        spec=client.V1PersistentVolumeClaimSpec(
-            access_modes=["ReadWriteOnce"],
-            storage_class_name="hostpath",
-            resources=client.V1VolumeResourceRequirements(requests={"storage": "1Mi"}),
-        ),
-    )
-    core.create_namespaced_persistent_volume_claim(namespace, body)
+    core.create_namespaced_persistent_volume_claim(namespace, claim_body("short-lived", "1Mi"))
     bound = wait_for(
         lambda: (p := core.read_namespaced_persistent_volume_claim("short-lived", namespace)).spec.volume_name
         and p.status.phase == "Bound" and p,
