@@ -23,9 +23,11 @@ def test_a_service_that_rejects_fails_the_reload_with_its_error():
     kube = FakeKube()
     _stack(kube)
     kube.status = {"o-1": [{"config_sha256": "new", "last_error": None}],
-                   "s-1": [{"config_sha256": "old", "last_error": "trading.max_positions: 0 is below 1"}]}
+                   "s-1": [{"config_sha256": "old", "last_error": "trading.max_positions: 0 is below 1",
+                            "last_rejected_sha256": "new"}]}
     kube.logs_by_pod["s-1"] = '{"msg": "Config reload rejected"}'
-    outcome = reload.push(kube, "ns", b"x", "new", timeout=0.2)
+    outcome = reload.push(kube, "ns", b"x", "new", timeout=30)
     assert not outcome.ok
+    assert outcome.seconds < 5, "a rejection is final: the reload must not wait out its deadline"
     report = reload.failure_report(kube, "ns", outcome)
     assert "scanner (s-1) runs old" in report and "trading.max_positions" in report and "rejected" in report

@@ -204,9 +204,10 @@ def test_03_invalid_toml_keeps_the_last_good_config(env: Env) -> None:
 def test_04_schema_violation_is_rejected_naming_the_key(env: Env, change: dict, key: str) -> None:
     svc = env.start(env.config())
     good = svc.status()["config_sha256"]
-    env.write(env.config(**change))
+    bad = env.write(env.config(**change))
     svc.wait_for(lambda: svc.status()["rejected"] == 1, 5, "the rejection")
     assert svc.status()["last_error"].startswith(f"{key}: "), svc.status()["last_error"]
+    assert svc.status()["last_rejected_sha256"] == bad
     assert_serving(svc, good)
     assert svc.status()["config"]["trading"]["max_positions"] == 5
     assert svc.logged("Config reload rejected")[0]["error"] == svc.status()["last_error"]

@@ -9,7 +9,7 @@ from . import deploy
 from .kube import Kube, KubeError
 
 # The orchestrator's PID 1 is its Python process (the launcher execs it), and its
-# handler only sets an event: sending the signal is safe at any moment.
+# handler does no work itself (a worker thread reloads): the signal is safe at any moment.
 SIGNAL_ARGV = ["/bin/sh", "-c", "kill -USR1 1"]
 
 
@@ -51,7 +51,7 @@ def signal_orchestrators(kube: Kube, namespace: str) -> list[str]:
 
 def wait_for_hash(kube: Kube, namespace: str, sha256: str, timeout: float, started: float,
                   on_progress: Callable[[list[ServiceResult]], None] = lambda r: None) -> list[ServiceResult]:
-    """Poll every service pod's /status until each reports `sha256`, or one rejects it."""
+    """Poll every service pod's /status until each reports `sha256` or has rejected it."""
     done: dict[str, ServiceResult] = {}
     deadline = time.monotonic() + timeout
     while True:
@@ -73,6 +73,8 @@ def wait_for_hash(kube: Kube, namespace: str, sha256: str, timeout: float, start
                     result.seconds = time.monotonic() - started
                     result.last_error = None
                     done[name] = result
+                elif status and status.get("last_rejected_sha256") == sha256:
+                    done[name] = result  # refused: waiting longer cannot change the answer
                 else:
                     pending.append(result)
         on_progress(list(done.values()) + pending)

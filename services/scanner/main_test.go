@@ -156,7 +156,7 @@ func TestProcessServesReloadsAndStops(t *testing.T) {
 	_, status := p.get("/status")
 	for key, want := range map[string]any{
 		"service": "scanner", "config_path": path, "config_sha256": hashOf(first),
-		"reloads": 0.0, "rejected": 0.0, "last_error": nil,
+		"reloads": 0.0, "rejected": 0.0, "last_error": nil, "last_rejected_sha256": nil,
 	} {
 		if status[key] != want {
 			t.Fatalf("/status %s = %v, want %v", key, status[key], want)

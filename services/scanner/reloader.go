@@ -121,10 +121,10 @@ func (r *Reloader) known(f fileState) bool {
 func (r *Reloader) apply(f fileState, trigger string) {
 	switch {
 	case f.missing:
-		r.reject(f, nil, fmt.Sprintf("config file missing: %s", r.path), trigger)
+		r.reject(f, "", fmt.Sprintf("config file missing: %s", r.path), trigger)
 		return
 	case f.err != nil:
-		r.reject(f, nil, fmt.Sprintf("reading config: %v", f.err), trigger)
+		r.reject(f, "", fmt.Sprintf("reading config: %v", f.err), trigger)
 		return
 	}
 	cfg, err := r.parser.Parse(f.data)
@@ -149,11 +149,15 @@ func (r *Reloader) apply(f fileState, trigger string) {
 }
 
 // reject keeps the running config and records why the file was refused.
-// sha is nil when there were no bytes to hash.
-func (r *Reloader) reject(f fileState, sha any, reason, trigger string) {
+// sha is empty when there were no bytes to hash.
+func (r *Reloader) reject(f fileState, sha, reason, trigger string) {
 	r.lastRejected = f.identity()
-	r.state.Reject(reason)
-	r.log.Error("Config reload rejected", "config_sha256", sha, "error", reason, "trigger", trigger)
+	var hashed *string
+	if sha != "" {
+		hashed = &sha
+	}
+	r.state.Reject(hashed, reason)
+	r.log.Error("Config reload rejected", "config_sha256", hashed, "error", reason, "trigger", trigger)
 }
 
 func (r *Reloader) read() fileState {

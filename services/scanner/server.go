@@ -16,8 +16,10 @@ type statusBody struct {
 	Reloads      int     `json:"reloads"`
 	Rejected     int     `json:"rejected"`
 	LastError    *string `json:"last_error"`
-	Config       *Config `json:"config"`
-	Scans        int64   `json:"scans"`
+	// LastRejectedSHA256 is the hash of the bytes last refused, until a config is applied.
+	LastRejectedSHA256 *string `json:"last_rejected_sha256"`
+	Config             *Config `json:"config"`
+	Scans              int64   `json:"scans"`
 }
 
 // newHandler serves the probes and the status.
@@ -41,12 +43,13 @@ func newHandler(state *State, log *slog.Logger) http.Handler {
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
 		snap := state.Snapshot()
 		body := statusBody{
-			Service:    serviceName,
-			ConfigPath: snap.Path,
-			Reloads:    snap.Reloads,
-			Rejected:   snap.Rejected,
-			LastError:  snap.LastError,
-			Scans:      snap.Scans,
+			Service:            serviceName,
+			ConfigPath:         snap.Path,
+			Reloads:            snap.Reloads,
+			Rejected:           snap.Rejected,
+			LastError:          snap.LastError,
+			Scans:              snap.Scans,
+			LastRejectedSHA256: snap.LastRejected,
 		}
 		if a := snap.Applied; a != nil {
 			sha, at := a.SHA256, formatTime(a.LoadedAt)

@@ -27,7 +27,10 @@ type State struct {
 	reloads   int
 	rejected  int
 	lastError *string
-	changed   chan struct{}
+	// The hash of the bytes last refused (nil: none, or no bytes to hash), so the
+	// toolkit can tell "rejected my config" from "has not seen it yet".
+	lastRejected *string
+	changed      chan struct{}
 }
 
 // NewState starts with no config applied.
@@ -55,17 +58,20 @@ func (s *State) Apply(a *Applied) (first bool) {
 		s.reloads++
 	}
 	s.lastError = nil
+	s.lastRejected = nil
 	close(s.changed)
 	s.changed = make(chan struct{})
 	return first
 }
 
-// Reject records why a config was refused; the applied one stays.
-func (s *State) Reject(reason string) {
+// Reject records why a config was refused (sha is nil when there were no
+// bytes); the applied one stays.
+func (s *State) Reject(sha *string, reason string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.rejected++
 	s.lastError = &reason
+	s.lastRejected = sha
 }
 
 // ClearError forgets the last rejection once the file is back to the bytes
@@ -74,6 +80,7 @@ func (s *State) ClearError() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.lastError = nil
+	s.lastRejected = nil
 }
 
 // CountScan records one run of the scan loop.
@@ -81,23 +88,25 @@ func (s *State) CountScan() { s.scans.Add(1) }
 
 // Snapshot is a consistent copy of the state for /status and /readyz.
 type Snapshot struct {
-	Path      string
-	Applied   *Applied
-	Reloads   int
-	Rejected  int
-	LastError *string
-	Scans     int64
+	Path         string
+	Applied      *Applied
+	Reloads      int
+	Rejected     int
+	LastError    *string
+	LastRejected *string
+	Scans        int64
 }
 
 func (s *State) Snapshot() Snapshot {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return Snapshot{
-		Path:      s.path,
-		Applied:   s.current.Load(),
-		Reloads:   s.reloads,
-		Rejected:  s.rejected,
-		LastError: s.lastError,
-		Scans:     s.scans.Load(),
+		Path:         s.path,
+		Applied:      s.current.Load(),
+		Reloads:      s.reloads,
+		Rejected:     s.rejected,
+		LastError:    s.lastError,
+		LastRejected: s.lastRejected,
+		Scans:        s.scans.Load(),
 	}
 }

@@ -422,11 +422,14 @@ func TestRejectedContentIsNotRetriedButTheNextGoodOneIsApplied(t *testing.T) {
 	if e := h.state.Snapshot().LastError; e == nil || !strings.Contains(*e, "trading.max_positions") {
 		t.Fatalf("last_error = %v", e)
 	}
+	if r := h.state.Snapshot().LastRejected; r == nil || *r != hashOf(bad) {
+		t.Fatalf("last rejected hash = %v, want %s", r, hashOf(bad))
+	}
 	next := config(t, 2, tm)
 	h.writeAtomic(next)
 	h.waitApplied(next)
-	if e := h.state.Snapshot().LastError; e != nil {
-		t.Fatalf("last_error not cleared by the good reload: %s", *e)
+	if snap := h.state.Snapshot(); snap.LastError != nil || snap.LastRejected != nil {
+		t.Fatalf("rejection not cleared by the good reload: %v %v", snap.LastError, snap.LastRejected)
 	}
 }
 

@@ -58,6 +58,9 @@ class Reloader:
         self._reloads = 0
         self._rejected = 0
         self._last_error: str | None = None
+        # The hash of the bytes last refused, so the toolkit can tell "rejected my config"
+        # from "has not seen it yet".
+        self._last_rejected_sha: str | None = None
         self._requests: queue.Queue[str] = queue.Queue()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -86,6 +89,7 @@ class Reloader:
                 "reloads": self._reloads,
                 "rejected": self._rejected,
                 "last_error": self._last_error,
+                "last_rejected_sha256": self._last_rejected_sha,
                 "config": applied.config if applied else None,
             }
 
@@ -107,6 +111,7 @@ class Reloader:
                     # The file is back to what runs: the earlier rejection no longer describes it.
                     self._rejected_identity = None
                     self._last_error = None
+                    self._last_rejected_sha = None
                 return
             if identity == self._rejected_identity:
                 return
@@ -127,6 +132,7 @@ class Reloader:
             if not first:
                 self._reloads += 1
             self._last_error = None
+            self._last_rejected_sha = None
             # A later return of once-rejected bytes is a change again and must be judged again.
             self._rejected_identity = None
         self.log.info("Config loaded" if first else "Config reloaded", config_sha256=sha, trigger=trigger)
@@ -138,6 +144,7 @@ class Reloader:
             self._rejected_identity = identity
             self._rejected += 1
             self._last_error = error
+            self._last_rejected_sha = sha
         self.log.error("Config reload rejected", config_sha256=sha, error=error, trigger=trigger)
 
     def _read_settled(self) -> bytes | None:

@@ -156,6 +156,7 @@ def test_bad_config_keeps_the_last_good_one_and_says_why(h: Harness) -> None:
     rejected = h.lines()[-1]
     assert (rejected["msg"], rejected["level"], rejected["config_sha256"]) == ("Config reload rejected", "error", bad)
     assert rejected["error"] == status["last_error"]
+    assert status["last_rejected_sha256"] == bad
 
 
 def test_the_same_rejected_bytes_are_not_judged_again_but_a_good_file_is(h: Harness) -> None:
@@ -172,6 +173,7 @@ def test_the_same_rejected_bytes_are_not_judged_again_but_a_good_file_is(h: Harn
     r.reload("poll")
     status = r.status()
     assert (status["config_sha256"], status["reloads"], status["last_error"]) == (good, 1, None)
+    assert status["last_rejected_sha256"] is None
 
 
 def test_once_rejected_bytes_are_judged_again_after_a_good_file(h: Harness) -> None:

@@ -57,7 +57,7 @@ def test_endpoints_with_a_valid_config(serve) -> None:
     code, status = get(base, "/status")
     assert code == 200
     assert set(status) == {"service", "config_path", "config_sha256", "loaded_at", "reloads", "rejected",
-                           "last_error", "config"}
+                           "last_error", "last_rejected_sha256", "config"}
     assert status["service"] == "orchestrator"
     assert status["config_sha256"] == config.sha256(DEFAULTS)
     assert status["config"] == config.load(DEFAULTS)
