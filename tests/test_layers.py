@@ -1,0 +1,36 @@
+"""The layer rules in pyproject's [tool.importlinter] hold: `lint-imports` passes on this checkout."""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _lint_imports() -> str:
+    # The console script of the interpreter running the tests, so the pinned import-linter is used.
+    beside = Path(sys.executable).with_name("lint-imports")
+    found = str(beside) if beside.exists() else shutil.which("lint-imports")
+    if found is None:
+        pytest.fail("lint-imports not found. Fix: pip install -e '.[dev]' (import-linter is a dev extra)")
+    return found
+
+
+def test_layer_contracts_are_kept() -> None:
+    # This checkout's orchestrator, not whichever copy an editable install points at.
+    path = os.pathsep.join(filter(None, [str(ROOT / "services" / "orchestrator"), os.environ.get("PYTHONPATH")]))
+    proc = subprocess.run(
+        [_lint_imports(), "--no-cache", "--no-logo"],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": path},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, f"lint-imports found a broken layer rule:\n{proc.stdout}\n{proc.stderr}"
+    assert "0 broken" in proc.stdout, proc.stdout
