@@ -28,6 +28,9 @@ ns.configure(
             "backups_kept": 20,
             "namespace": "traderadmin",
             "provider": "auto",
+            "host_network": False,
+            "deploy_timeout": 300,
+            "reload_timeout": 30,
         }
     }
 )

@@ -59,13 +59,15 @@ def _status_table(c, kube, namespace: str):
     return table, rows, local
 
 
-@task(help={
+@task(auto_shortflags=False, help={
     "namespace": _NS_HELP,
-    "host_network": "Run the services with hostNetwork (Linux: reach TWS on the host as localhost).",
-    "timeout": "Seconds to wait for every pod to run.",
+    "host_network": "Run the services with hostNetwork (Linux: reach TWS on the host as localhost); "
+                    "set traderadmin.host_network in invoke.yaml to make it the default.",
+    "timeout": "Seconds to wait for every pod to run (default from invoke.yaml).",
+    "confirm_live": "Allow the deploy to start LIVE trading (real money).",
     "json": _JSON_HELP,
 })
-def deploy(c, namespace=None, host_network=False, timeout=300, json=False):
+def deploy(c, namespace=None, host_network=False, timeout=None, confirm_live=False, json=False):
     """Build images, get them into the cluster, apply deploy/, put the config in its volume, wait, show status."""
     from traderadmin import stack
     from traderadmin.config import ConfigError
@@ -79,9 +81,12 @@ def deploy(c, namespace=None, host_network=False, timeout=300, json=False):
     provider, status, kube = _target(c, json)
     out = stdout_console()
     try:
-        report = stack.deploy_stack(kube, root=ROOT, files=config_files(c), namespace=ns, provider=provider.name,
-                                    desktop_mode=status.mode or None, host_network=host_network,
-                                    timeout=float(timeout), progress=(lambda p, m: None) if json else _progress(out))
+        settings = c.config.traderadmin
+        report = stack.deploy_stack(
+            kube, root=ROOT, files=config_files(c), namespace=ns, provider=provider.name,
+            desktop_mode=status.mode or None, confirm_live=confirm_live,
+            host_network=host_network or settings.host_network,
+            timeout=float(timeout or settings.deploy_timeout), progress=(lambda p, m: None) if json else _progress(out))
     except (ConfigError, DeployError, DockerEngineError, ImagesError, KubeError, ManifestError) as e:
         fail(e, json)
     if json:
@@ -100,7 +105,7 @@ def deploy(c, namespace=None, host_network=False, timeout=300, json=False):
     "timeout": "Seconds to wait for both services to confirm the new config.",
     "json": _JSON_HELP,
 })
-def reload(c, set_=None, confirm_live=False, namespace=None, timeout=30, json=False):
+def reload(c, set_=None, confirm_live=False, namespace=None, timeout=None, json=False):
     """Validate and back up the config, write it into the cluster, signal, and confirm both services run it."""
     from traderadmin import reload as reloading
     from traderadmin.config import ConfigError, read, set_values, sha256
@@ -110,18 +115,19 @@ def reload(c, set_=None, confirm_live=False, namespace=None, timeout=30, json=Fa
     files = config_files(c)
     ns = namespace or c.config.traderadmin.namespace
     out = stdout_console()
+    _, _, kube = _target(c, json)  # an unreachable cluster stops the reload before the file is edited
     try:
         if set_:
             _, changes = set_values(files, list(set_), confirm_live)
             if not json:
                 for ch in changes:
                     out.print(f"  {ch.key}: {ch.old!r} → {ch.new!r}")
-        data, _ = read(files)
+        data, config = read(files)
+        reloading.guard_live_in_cluster(kube, ns, config, confirm_live)
     except ConfigError as e:
         fail(e, json)
-    _, _, kube = _target(c, json)
     try:
-        outcome = reloading.push(kube, ns, data, sha256(data), timeout=float(timeout))
+        outcome = reloading.push(kube, ns, data, sha256(data), timeout=float(timeout or c.config.traderadmin.reload_timeout))
     except (DeployError, KubeError, reloading.ReloadError) as e:
         fail(e, json)
     if json:
@@ -141,14 +147,22 @@ def reload(c, set_=None, confirm_live=False, namespace=None, timeout=30, json=Fa
 
 @task(help={"namespace": _NS_HELP, "json": _JSON_HELP})
 def status(c, namespace=None, json=False):
-    """Pods, readiness, restarts, and the config hash each service runs (vs. the local file)."""
+    """Pods, readiness, restarts, and the config hash each service runs (vs. the local file).
+
+    Exit 0: all ready on the local config; 1: no stack; 3: something not ready or not on the local config.
+    """
     ns = namespace or c.config.traderadmin.namespace
     _, _, kube = _target(c, json)
     table, rows, local = _status_table(c, kube, ns)
+    healthy = bool(rows) and all(r["ready"] and r["matches_local"] is not False for r in rows)
     if json:
-        print_json({"namespace": ns, "local_config_sha256": local, "pods": rows})
-    else:
+        print_json({"namespace": ns, "local_config_sha256": local, "healthy": healthy, "pods": rows})
+    elif rows:
         stdout_console().print(table)
+    if not rows:
+        raise Exit(f"no stack in namespace {ns}: `invoke deploy` starts it", code=1)
+    if not healthy:
+        raise Exit(code=3)
 
 
 @task(help={"service": "orchestrator, scanner or config-writer (default: both services).",
@@ -159,8 +173,10 @@ def logs(c, service=None, follow=False, tail=50, namespace=None):
     from traderadmin import deploy
 
     ns = namespace or c.config.traderadmin.namespace
-    _, _, kube = _target(c)
     services = [service] if service else list(deploy.SERVICE_PORTS)
+    if follow and len(services) > 1:
+        raise Exit("--follow needs one service: invoke logs --service orchestrator --follow", code=2)
+    _, _, kube = _target(c)
     for svc in services:
         for pod in deploy.service_pods(kube, ns, svc):
             if follow and len(services) == 1:
@@ -170,8 +186,6 @@ def logs(c, service=None, follow=False, tail=50, namespace=None):
                 return
             print(f"==> {svc} ({pod.metadata.name})")
             print(kube.logs(ns, pod.metadata.name, svc, tail=int(tail)), end="")
-    if follow and len(services) > 1:
-        raise Exit("--follow needs one service: invoke logs orchestrator -f", code=2)
 
 
 @task(help={"purge": "Also delete the config volume (the PVC) and the namespace.", "namespace": _NS_HELP})

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from . import deploy
+from .config import guard_live
 from .kube import Kube, KubeError
 
 # The orchestrator's PID 1 is its Python process (the launcher execs it), and its
@@ -39,6 +40,21 @@ class ReloadOutcome:
     @property
     def ok(self) -> bool:
         return all(r.ok for r in self.results)
+
+
+def running_config(kube: Kube, namespace: str) -> dict[str, Any] | None:
+    """The config the services run now, from their /status; None when none runs one."""
+    for service in deploy.SERVICE_PORTS:
+        for pod in deploy.service_pods(kube, namespace, service):
+            status = _status(kube, namespace, pod.metadata.name, service)
+            if status and status.get("config"):
+                return status["config"]
+    return None
+
+
+def guard_live_in_cluster(kube: Kube, namespace: str, new: dict[str, Any], confirm_live: bool) -> None:
+    """Refuse to start LIVE trading in the cluster unless confirmed, whatever the local file said before."""
+    guard_live(running_config(kube, namespace), new, confirm_live)
 
 
 def signal_orchestrators(kube: Kube, namespace: str) -> list[str]:

@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 from . import deploy, manifests
 from .config import ConfigFiles, read, sha256
+from .reload import guard_live_in_cluster
 from .kube import Kube
 
 Progress = Callable[[str, str], None]
@@ -58,7 +59,8 @@ def build_and_deliver(root: Path, provider: str, desktop_mode: str | None,
 def deploy_stack(kube: Kube, *, root: Path, files: ConfigFiles, namespace: str, provider: str,
                  desktop_mode: str | None = None, deploy_dir: Path | None = None, host_network: bool = False,
                  timeout: float = 300, progress: Progress = lambda phase, msg: None,
-                 images: dict[str, str] | None = None, reporter: Any = None) -> DeployReport:
+                 images: dict[str, str] | None = None, reporter: Any = None,
+                 confirm_live: bool = False) -> DeployReport:
     """Deploy the stack into `namespace` and wait until every pod runs the local config.
 
     `images` skips the build (the acceptance gate builds once per run).
@@ -69,8 +71,9 @@ def deploy_stack(kube: Kube, *, root: Path, files: ConfigFiles, namespace: str, 
     def lap(name: str, t0: float) -> None:
         timings[name] = time.monotonic() - t0
 
-    data, _ = read(files)  # an invalid local config stops the deploy before anything changes
+    data, config = read(files)  # an invalid local config stops the deploy before anything changes
     digest = sha256(data)
+    guard_live_in_cluster(kube, namespace, config, confirm_live)
 
     t0 = time.monotonic()
     deliveries: list[Any] = []
