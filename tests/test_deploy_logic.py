@@ -73,3 +73,19 @@ def test_a_failing_look_does_not_end_the_wait():
 
     kube.proxy_get = gone
     assert "could not tell why" in deploy.explain(kube, "ns", "scanner")
+
+
+def test_a_live_deployment_is_moved_to_the_new_strategy_before_apply():
+    """Server-side apply alone cannot turn RollingUpdate into Recreate (the defaulted rollingUpdate stays)."""
+    from types import SimpleNamespace as NS
+
+    patches = []
+    kube = FakeKube()
+    kube.apps.read_namespaced_deployment = lambda name, ns: NS(spec=NS(strategy=NS(type="RollingUpdate")))
+    kube.apps.patch_namespaced_deployment = lambda name, ns, body: patches.append((name, body))
+    obj = {"metadata": {"name": "scanner", "namespace": "ns"}, "spec": {"strategy": {"type": "Recreate"}}}
+    deploy._switch_strategy(kube, obj)
+    assert patches == [("scanner", {"spec": {"strategy": {"type": "Recreate", "rollingUpdate": None}}})]
+    kube.apps.read_namespaced_deployment = lambda name, ns: NS(spec=NS(strategy=NS(type="Recreate")))
+    deploy._switch_strategy(kube, obj)
+    assert len(patches) == 1, "an unchanged strategy needs no patch"

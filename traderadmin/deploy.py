@@ -82,6 +82,8 @@ def apply(kube: Kube, objs: list[dict[str, Any]]) -> list[Applied]:
             if not isinstance(e, NotFoundError):
                 raise api_error(e, f"reading {kind} {name}") from e
             before = None
+        if before is not None and kind == "Deployment":
+            _switch_strategy(kube, obj)
         try:
             after = resource.server_side_apply(body=obj, name=name, namespace=ns,
                                                field_manager=FIELD_MANAGER, force_conflicts=True)
@@ -91,6 +93,21 @@ def apply(kube: Kube, objs: list[dict[str, Any]]) -> list[Applied]:
             "unchanged" if after.metadata.resourceVersion == before else "configured")
         results.append(Applied(kind, name, action))
     return results
+
+
+def _switch_strategy(kube: Kube, obj: dict[str, Any]) -> None:
+    """Move a live Deployment to the manifest's rollout strategy type first.
+
+    The API server defaults `rollingUpdate` on a RollingUpdate Deployment and no
+    field manager owns it, so a server-side apply of `type: Recreate` alone is
+    refused; clearing it needs a patch that names it.
+    """
+    want = obj.get("spec", {}).get("strategy", {}).get("type")
+    name, ns = obj["metadata"]["name"], obj["metadata"]["namespace"]
+    live = kube.apps.read_namespaced_deployment(name, ns)
+    if want and live.spec.strategy.type != want:
+        patch = {"spec": {"strategy": {"type": want, "rollingUpdate": None}}}
+        kube.apps.patch_namespaced_deployment(name, ns, patch)
 
 
 def prune(kube: Kube, namespace: str, objs: list[dict[str, Any]]) -> list[Applied]:
