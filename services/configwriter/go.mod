@@ -1,3 +1,5 @@
 module traderadmin/configwriter
 
-go 1.26.8
+go 1.25.0
+
+require golang.org/x/sys v0.13.0

@@ -88,3 +88,26 @@ func TestStat(t *testing.T) {
 		t.Fatalf("stat = %s", out.String())
 	}
 }
+
+func TestWritable(t *testing.T) {
+	tests := []struct {
+		name    string
+		dir     string
+		wantErr bool
+	}{
+		{"existing folder", t.TempDir(), false},
+		{"missing folder", filepath.Join(t.TempDir(), "absent"), true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := writable(tc.dir)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("writable(%s) = %v, want error %v", tc.dir, err, tc.wantErr)
+			}
+			entries, _ := os.ReadDir(tc.dir)
+			if len(entries) != 0 {
+				t.Fatalf("the probe left files behind: %v", entries)
+			}
+		})
+	}
+}
