@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -15,11 +17,24 @@ const serviceName = "scanner"
 // reload events, and what the orchestrator writes too.
 const logTimeFormat = "2006-01-02T15:04:05.000Z07:00"
 
-// newLogger writes one JSON object per line. The level is a LevelVar because
-// logging.level comes from the config and changes on reload.
-func newLogger(w io.Writer, level *slog.LevelVar) *slog.Logger {
-	h := slog.NewJSONHandler(w, &slog.HandlerOptions{
-		Level: level,
+// logSettings are logging.level and logging.format: they come from the config
+// and change on reload, so every logger reads them at each line.
+type logSettings struct {
+	level slog.LevelVar
+	text  atomic.Bool
+}
+
+// apply takes a new config's logging section.
+func (s *logSettings) apply(l Logging) {
+	s.level.Set(slogLevel(l.Level))
+	s.text.Store(l.Format == "text")
+}
+
+// newLogger writes one JSON object per line until a config asks for text, so
+// the lines before the first load can always be parsed.
+func newLogger(w io.Writer, settings *logSettings) *slog.Logger {
+	opts := &slog.HandlerOptions{
+		Level: &settings.level,
 		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
 			if len(groups) > 0 {
 				return a
@@ -32,8 +47,38 @@ func newLogger(w io.Writer, level *slog.LevelVar) *slog.Logger {
 			}
 			return a
 		},
-	})
+	}
+	h := &switchHandler{json: slog.NewJSONHandler(w, opts), text: slog.NewTextHandler(w, opts), useText: &settings.text}
 	return slog.New(h).With("service", serviceName)
+}
+
+// switchHandler writes each record with the handler logging.format names now.
+type switchHandler struct {
+	json, text slog.Handler
+	useText    *atomic.Bool
+}
+
+func (h *switchHandler) current() slog.Handler {
+	if h.useText.Load() {
+		return h.text
+	}
+	return h.json
+}
+
+func (h *switchHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return h.current().Enabled(ctx, l)
+}
+
+func (h *switchHandler) Handle(ctx context.Context, r slog.Record) error {
+	return h.current().Handle(ctx, r)
+}
+
+func (h *switchHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return &switchHandler{json: h.json.WithAttrs(attrs), text: h.text.WithAttrs(attrs), useText: h.useText}
+}
+
+func (h *switchHandler) WithGroup(name string) slog.Handler {
+	return &switchHandler{json: h.json.WithGroup(name), text: h.text.WithGroup(name), useText: h.useText}
 }
 
 // levelName uses the lowercase names the orchestrator (Python logging) uses.

@@ -10,7 +10,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 )
@@ -52,8 +51,8 @@ func run(args []string, stdout, stderr io.Writer, reload <-chan os.Signal) int {
 		return 2
 	}
 
-	level := new(slog.LevelVar)
-	log := newLogger(stdout, level)
+	logs := new(logSettings)
+	log := newLogger(stdout, logs)
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals...)
 	defer stop()
 
@@ -63,7 +62,7 @@ func run(args []string, stdout, stderr io.Writer, reload <-chan os.Signal) int {
 		watch:      !*noWatch,
 		reload:     reload,
 		log:        log,
-		level:      level,
+		logs:       logs,
 	})
 	if err != nil {
 		log.Error("Scanner stopped", "error", err.Error())

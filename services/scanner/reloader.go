@@ -45,7 +45,7 @@ type Reloader struct {
 	parser   *Parser
 	state    *State
 	log      *slog.Logger
-	level    *slog.LevelVar
+	logs     *logSettings
 	defaults Reload
 
 	mu sync.Mutex
@@ -56,12 +56,12 @@ type Reloader struct {
 
 // NewReloader takes the reload timing from the schema's defaults until a
 // config supplies its own.
-func NewReloader(path string, parser *Parser, state *State, log *slog.Logger, level *slog.LevelVar) (*Reloader, error) {
+func NewReloader(path string, parser *Parser, state *State, log *slog.Logger, logs *logSettings) (*Reloader, error) {
 	var defaults Reload
 	if err := parser.schema.Defaults("reload", &defaults); err != nil {
 		return nil, fmt.Errorf("reading reload defaults from the schema: %w", err)
 	}
-	return &Reloader{path: path, parser: parser, state: state, log: log, level: level, defaults: defaults}, nil
+	return &Reloader{path: path, parser: parser, state: state, log: log, logs: logs, defaults: defaults}, nil
 }
 
 // Timing returns the reload settings in force.
@@ -145,7 +145,7 @@ func (r *Reloader) apply(f fileState, trigger string) {
 	}
 	// The new level applies from the next line on, so the line announcing
 	// a config is never hidden by that same config.
-	r.level.Set(slogLevel(cfg.Logging.Level))
+	r.logs.apply(cfg.Logging)
 }
 
 // reject keeps the running config and records why the file was refused.

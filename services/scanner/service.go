@@ -27,7 +27,7 @@ type service struct {
 	watch      bool
 	reload     <-chan os.Signal
 	log        *slog.Logger
-	level      *slog.LevelVar
+	logs       *logSettings
 }
 
 // serve loads the config, starts the HTTP server, the reload triggers and
@@ -38,7 +38,7 @@ func serve(ctx context.Context, s service) error {
 		return err
 	}
 	state := NewState(s.configPath)
-	reloader, err := NewReloader(s.configPath, parser, state, s.log, s.level)
+	reloader, err := NewReloader(s.configPath, parser, state, s.log, s.logs)
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -91,10 +90,10 @@ func startHarness(t *testing.T, initial []byte, watch bool) *harness {
 	if initial != nil {
 		h.writeAtomic(initial)
 	}
-	level := new(slog.LevelVar)
-	log := newLogger(h.logs, level)
+	logs := new(logSettings)
+	log := newLogger(h.logs, logs)
 	h.state = NewState(h.path)
-	r, err := NewReloader(h.path, newParser(t), h.state, log, level)
+	r, err := NewReloader(h.path, newParser(t), h.state, log, logs)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 from typing import NoReturn
 
-from .logs import JsonLog
+from .logs import ServiceLog
 from .reloader import Reloader
 from .server import SERVICE, make_server
 from .signals import ReloadSignal
@@ -42,7 +42,7 @@ def _stop(signum: int, frame: object) -> NoReturn:
 
 def main(argv: list[str] | None = None, *, reload_signal: ReloadSignal) -> int:
     args = parse_args(argv)
-    log = JsonLog(SERVICE)
+    log = ServiceLog(SERVICE)
     reloader = Reloader(args.config, log, reload_signal, watch=not args.no_watch)
     reloader.reload("start")
     try:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from . import config as configfile
-from .logs import JsonLog, rfc3339
+from .logs import ServiceLog, rfc3339
 from .signals import ReloadSignal
 
 # Returned by _read_settled when the path does not exist.
@@ -47,7 +47,7 @@ class Reloader:
     during I/O or validation.
     """
 
-    def __init__(self, path: Path, log: JsonLog, reload_signal: ReloadSignal | None = None, *, watch: bool = True) -> None:
+    def __init__(self, path: Path, log: ServiceLog, reload_signal: ReloadSignal | None = None, *, watch: bool = True) -> None:
         self.path = path
         self.log = log
         self.lock = threading.Lock()
@@ -136,8 +136,9 @@ class Reloader:
             # A later return of once-rejected bytes is a change again and must be judged again.
             self._rejected_identity = None
         self.log.info("Config loaded" if first else "Config reloaded", config_sha256=sha, trigger=trigger)
-        # The level applies after the line that reports the load.
+        # Level and format apply after the line that reports the load.
         self.log.set_level(new["logging"]["level"])
+        self.log.set_format(new["logging"]["format"])
 
     def _reject(self, identity: str, sha: str | None, error: str, trigger: str) -> None:
         with self.lock:

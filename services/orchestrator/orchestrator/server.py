@@ -5,13 +5,13 @@ import json
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from .logs import JsonLog
+from .logs import ServiceLog
 from .reloader import Reloader
 
 SERVICE = "orchestrator"
 
 
-def make_server(host: str, port: int, reloader: Reloader, log: JsonLog) -> ThreadingHTTPServer:
+def make_server(host: str, port: int, reloader: Reloader, log: ServiceLog) -> ThreadingHTTPServer:
     """Bind and listen (connections queue from here on); serve with serve_forever()."""
 
     class Handler(BaseHTTPRequestHandler):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator import config
-from orchestrator.logs import JsonLog
+from orchestrator.logs import ServiceLog
 from orchestrator.reloader import Reloader
 from orchestrator.signals import ReloadSignal
 
@@ -45,7 +45,7 @@ class Harness:
     def __init__(self, tmp_path: Path) -> None:
         self.path = tmp_path / "config.toml"
         self.out = io.StringIO()
-        self.log = JsonLog("orchestrator", self.out)
+        self.log = ServiceLog("orchestrator", self.out)
         self.signal: ReloadSignal | None = None
 
     def reloader(self, watch: bool = False) -> Reloader:

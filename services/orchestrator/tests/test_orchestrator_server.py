@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from orchestrator import config
-from orchestrator.logs import JsonLog
+from orchestrator.logs import ServiceLog
 from orchestrator.reloader import Reloader
 from orchestrator.server import make_server
 
@@ -36,7 +36,7 @@ def serve(tmp_path: Path) -> Iterator:
         path = tmp_path / "config.toml"
         if data is not None:
             path.write_bytes(data)
-        log = JsonLog("orchestrator", io.StringIO())
+        log = ServiceLog("orchestrator", io.StringIO())
         reloader = Reloader(path, log, watch=False)
         reloader.reload("start")
         server = make_server("127.0.0.1", 0, reloader, log)
