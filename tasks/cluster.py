@@ -10,10 +10,10 @@ def _console():
 
 @task(
     help={
-        "provider": "auto (default), local (build and run Kubernetes on this Linux host) or docker-desktop",
+        "provider": "auto, local (build and run Kubernetes on this Linux host) or docker-desktop; default traderadmin.provider (auto)",
     }
 )
-def up(c, provider="auto"):
+def up(c, provider=None):
     """Start the cluster (idempotent: seconds when it already runs) and wait until its node is Ready."""
     import time
 
@@ -22,7 +22,7 @@ def up(c, provider="auto"):
     console = _console()
     started = time.monotonic()
     try:
-        name, why = providers.resolve_provider_name(provider)
+        name, why = providers.resolve_provider_name(provider or c.config.traderadmin.provider)
         console.print(f"Provider [bold]{name}[/bold] ({why})")
         chosen = providers.get_provider(name)
         with console.status("starting", spinner="dots") as status:
@@ -36,14 +36,14 @@ def up(c, provider="auto"):
     )
 
 
-@task(help={"provider": "auto (default), local or docker-desktop"})
-def down(c, provider="auto"):
+@task(help={"provider": "auto, local or docker-desktop; default traderadmin.provider (auto)"})
+def down(c, provider=None):
     """Stop the cluster: every component and pod, mounts and network rules (local provider)."""
     from traderadmin.cluster import providers
 
     console = _console()
     try:
-        chosen = providers.get_provider(provider)
+        chosen = providers.get_provider(provider or c.config.traderadmin.provider)
         with console.status("stopping", spinner="dots") as status:
             message = chosen.down(progress=status.update)
     except (providers.ProviderError, RuntimeError) as exc:
@@ -52,15 +52,15 @@ def down(c, provider="auto"):
     console.print(message)
 
 
-@task(help={"provider": "auto (default), local or docker-desktop", "json": "print the status as JSON"})
-def status(c, provider="auto", json=False):
+@task(help={"provider": "auto, local or docker-desktop; default traderadmin.provider (auto)", "json": "print the status as JSON"})
+def status(c, provider=None, json=False):
     """Show the provider, node readiness and (local) each component with its memory; exit 1 if not Ready."""
     import json as jsonlib
 
     from traderadmin.cluster import providers
 
     try:
-        result = providers.get_provider(provider).status()
+        result = providers.get_provider(provider or c.config.traderadmin.provider).status()
     except providers.ProviderError as exc:
         _console().print(f"[red]{exc}[/red]")
         raise SystemExit(1)
