@@ -11,7 +11,6 @@ import base64
 import json
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Callable
 
 from . import manifests
