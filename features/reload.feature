@@ -10,7 +10,7 @@ Feature: Hot reload on the live cluster
   Scenario: Both services report the new config hash after a reload
     When I reload with "trading.max_positions=7"
     Then both services report the new config hash
-    And the reload took less than 5 seconds
+    And the reload took less than 2 seconds
 
   Scenario: An invalid config is rejected and both keep running the old one
     When a config with "trading.max_positions = 0" is written into the config volume
@@ -36,3 +36,10 @@ Feature: Hot reload on the live cluster
     When I deploy the stack again
     Then no object, image or config was changed
     And no pod was replaced or restarted
+
+  Scenario: The orchestrator applies a new config on SIGUSR1 alone
+    Given an orchestrator that does not watch the config folder
+    When the config with "scanner.max_results=77" is written into the volume without a signal
+    Then that orchestrator still runs the previous config
+    When I send SIGUSR1 to that orchestrator
+    Then it runs the new config within 1 second

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -17,7 +19,7 @@ from typing import Any, Callable
 import pytest
 
 from traderadmin import deploy, stack
-from traderadmin.config import ConfigFiles, init_config, read, sha256
+from traderadmin.config import ConfigFiles, init_config, read, set_values, sha256
 from traderadmin.kube import Kube, KubeError, connect
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,9 +101,13 @@ def gate(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
         kube = connect(provider.context)
     except KubeError as e:
         pytest.fail(f"cannot reach the {provider.name} cluster: {e}")
+    shutil.rmtree(REPORTS / "diagnostics", ignore_errors=True)  # only this run's failures are reported
     folder = tmp_path_factory.mktemp("gate-config")
     files = ConfigFiles(folder / "config.toml", ROOT / "config" / "schema.json")
     init_config(files)
+    # A slow fallback poll, so a change applied within a second was applied by the watch or the
+    # signal the scenario is about, not by a poll that happened to come at that moment.
+    set_values(files, ["reload.poll_interval_s=60"])
     g = Gate(kube, provider.name, status.mode, f"ta-gate-{secrets.token_hex(3)}", files,
              request.config.getoption("--deadline-scale"))
     print(f"\ngate: provider {provider.name} ({status.mode or 'n/a'}), context {provider.context}, "
@@ -165,5 +171,6 @@ def pytest_bdd_step_error(request, feature, scenario, step, step_func, step_func
     folder = REPORTS / "diagnostics"
     folder.mkdir(parents=True, exist_ok=True)
     name = "".join(ch if ch.isalnum() else "-" for ch in scenario.name).strip("-")
-    (folder / f"{name}.txt").write_text(f"step failed: {step.keyword} {step.name}\n{exception}\n\n{text}\n")
+    cause = "".join(traceback.format_exception(exception))
+    (folder / f"{name}.txt").write_text(f"step failed: {step.keyword} {step.name}\n{cause}\n{text}\n")
     print(f"\n==== diagnostics for '{scenario.name}' (step: {step.name})\n{text}")

@@ -167,7 +167,8 @@ def write_without_signal(gate: Gate, previous: dict, assignment: str) -> dict:
 @then("the scanner reports the new config hash")
 def scanner_reports(gate: Gate, change: dict) -> None:
     def applied():
-        return all(s["config_sha256"] == change["sha256"] for s in _statuses(gate).values() if s["service"] == "scanner")
+        scanners = [s for s in _statuses(gate).values() if s["service"] == "scanner"]
+        return scanners and all(s["config_sha256"] == change["sha256"] for s in scanners)
     poll("the scanner reports the new hash", applied, gate.deadline(RELOAD_DEADLINE))
 
 
@@ -187,3 +188,56 @@ def new_pod_latest(gate: Gate, deleted: list[str], change: dict) -> None:
         statuses = [deploy.read_service_status(gate.kube, gate.namespace, p.metadata.name, "orchestrator") for p in pods]
         return pods and all(s and s["config_sha256"] == change["sha256"] for s in statuses) and statuses
     poll("a new orchestrator pod on the latest hash", replaced, gate.deadline(90))
+
+
+NO_WATCH = "orchestrator-nowatch"
+
+
+@pytest.fixture
+def nowatch_orchestrator(gate: Gate):
+    """An extra orchestrator pod like the deployment's, but with --no-watch: only SIGUSR1 (or the slow
+    poll) can make it reload, so a prompt reload proves the signal path."""
+    template = gate.kube.apps.read_namespaced_deployment("orchestrator", gate.namespace).spec.template
+    body = gate.kube.api_client.sanitize_for_serialization(template)
+    body["metadata"] = {"name": NO_WATCH, "labels": {"app.kubernetes.io/name": NO_WATCH}}
+    body["spec"]["containers"][0]["args"] += ["--no-watch"]
+    gate.kube.core.create_namespaced_pod(gate.namespace, {"apiVersion": "v1", "kind": "Pod", **body})
+
+    def ready():
+        status, _ = gate.kube.proxy_get(gate.namespace, NO_WATCH, deploy.SERVICE_PORTS["orchestrator"], "readyz")
+        return status == 200
+    poll(f"{NO_WATCH} ready", ready, gate.deadline(60))
+    yield NO_WATCH
+    gate.kube.core.delete_namespaced_pod(NO_WATCH, gate.namespace, grace_period_seconds=0)
+
+
+def _nowatch_status(gate: Gate) -> dict:
+    return deploy.read_service_status(gate.kube, gate.namespace, NO_WATCH, "orchestrator") or {}
+
+
+@given("an orchestrator that does not watch the config folder", target_fixture="nowatch")
+def given_nowatch(nowatch_orchestrator: str) -> str:
+    return nowatch_orchestrator
+
+
+@then("that orchestrator still runs the previous config")
+def nowatch_not_yet(gate: Gate, change: dict) -> None:
+    assert _nowatch_status(gate)["config_sha256"] != change["sha256"], \
+        "the orchestrator without a watch applied the change before any signal"
+
+
+@when("I send SIGUSR1 to that orchestrator", target_fixture="signalled_at")
+def signal_nowatch(gate: Gate, nowatch: str) -> float:
+    gate.kube.exec(gate.namespace, nowatch, reload.SIGNAL_ARGV, container="orchestrator")
+    return time.monotonic()
+
+
+@then(parsers.parse("it runs the new config within {seconds:d} second"))
+def nowatch_applied(gate: Gate, change: dict, signalled_at: float, seconds: int) -> None:
+    poll("the signalled orchestrator runs the new hash",
+         lambda: _nowatch_status(gate).get("config_sha256") == change["sha256"], gate.deadline(seconds))
+    lines = [json.loads(line) for line in gate.kube.logs(gate.namespace, NO_WATCH, "orchestrator", tail=50).splitlines()
+             if line.startswith("{")]
+    reloaded = [entry for entry in lines if entry.get("msg") == "Config reloaded"
+                and entry.get("config_sha256") == change["sha256"]]
+    assert reloaded and reloaded[-1].get("trigger") == "signal", f"not reloaded by the signal: {reloaded}"

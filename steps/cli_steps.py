@@ -1,0 +1,91 @@
+"""Steps that run the toolkit's commands, and that act with the toolkit's own (namespaced) rights."""
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+
+from pytest_bdd import given, parsers, then, when
+
+from traderadmin import reload
+from traderadmin.config import read, set_values, sha256
+from traderadmin.kube import Kube, connect
+
+from .gate import ROOT, Gate
+
+
+def _run(gate: Gate, command: str) -> subprocess.CompletedProcess:
+    argv = shlex.split(command)
+    assert argv[0] == "invoke", "steps run toolkit commands only"
+    env = {**os.environ, "COLUMNS": "200",
+           "INVOKE_TRADERADMIN_CONFIG_PATH": str(gate.files.config),
+           "INVOKE_TRADERADMIN_NAMESPACE": gate.namespace,
+           "INVOKE_TRADERADMIN_PROVIDER": gate.provider}
+    return subprocess.run([sys.executable, "-m", "invoke", "-r", str(ROOT), *argv[1:]],
+                          capture_output=True, text=True, env=env, timeout=gate.deadline(120))
+
+
+@when(parsers.parse('I run "{command}"'), target_fixture="ran")
+def run_command(gate: Gate, previous: dict, command: str) -> subprocess.CompletedProcess:
+    return _run(gate, command)
+
+
+@then("the command succeeds")
+def succeeds(ran: subprocess.CompletedProcess) -> None:
+    assert ran.returncode == 0, f"exit {ran.returncode}\nstdout: {ran.stdout}\nstderr: {ran.stderr}"
+
+
+@then("it reports both services on the config hash of the local file")
+def reports_both(gate: Gate, ran: subprocess.CompletedProcess) -> None:
+    data, _ = read(gate.files)
+    out = json.loads(ran.stdout)
+    assert out["ok"] is True and out["sha256"] == sha256(data)
+    assert {s["service"] for s in out["services"] if s["ok"]} == {"orchestrator", "scanner"}
+
+
+@then(parsers.parse('"{command}" reports every service ready on the local config'))
+def status_reports(gate: Gate, command: str) -> None:
+    ran = _run(gate, command)
+    assert ran.returncode == 0, f"exit {ran.returncode}: {ran.stderr}"
+    out = json.loads(ran.stdout)
+    services = [p for p in out["pods"] if p["service"] in ("orchestrator", "scanner")]
+    assert out["healthy"] is True and len(services) >= 2
+    assert all(p["ready"] and p["matches_local"] for p in services), services
+
+
+@then(parsers.parse('the command fails with exit code {code:d} naming "{key}"'))
+def fails_naming(ran: subprocess.CompletedProcess, code: int, key: str) -> None:
+    assert ran.returncode == code, f"exit {ran.returncode}\nstdout: {ran.stdout}\nstderr: {ran.stderr}"
+    assert key in ran.stderr and "nothing was written" in ran.stderr
+
+
+@given("a connection that acts as the toolkit's service account", target_fixture="toolkit_kube")
+def toolkit_connection(gate: Gate) -> Kube:
+    kube = connect(gate.kube.context)
+    # Impersonation makes the API server authorize every call as the ServiceAccount
+    # that deploy/ binds to the namespaced Role: nothing beyond that Role is allowed.
+    kube.api_client.set_default_header(
+        "Impersonate-User", f"system:serviceaccount:{gate.namespace}:traderadmin-toolkit")
+    denied = _can_list_nodes(kube)
+    assert not denied, "the impersonated connection still has cluster-wide rights"
+    return kube
+
+
+def _can_list_nodes(kube: Kube) -> bool:
+    try:
+        kube.core.list_node(_request_timeout=10)
+        return True
+    except Exception:  # 403 Forbidden is the expected answer
+        return False
+
+
+@when(parsers.parse('I reload with "{assignment}" through that connection'), target_fixture="change")
+def reload_as_toolkit(gate: Gate, previous: dict, toolkit_kube: Kube, assignment: str) -> dict:
+    set_values(gate.files, [assignment])
+    data, config = read(gate.files)
+    digest = sha256(data)
+    reload.guard_live_in_cluster(toolkit_kube, gate.namespace, config, confirm_live=False)
+    outcome = reload.push(toolkit_kube, gate.namespace, data, digest, timeout=gate.deadline(5))
+    return {"sha256": digest, "outcome": outcome}
