@@ -9,7 +9,10 @@ def doctor(c, json=False):
 
     from traderadmin.cluster import doctor as checks
 
-    results = checks.run_checks()
+    from ._common import project_path
+
+    tws = checks.tws_address_check(project_path(c, "config_path"), bool(c.config.traderadmin.host_network))
+    results = checks.run_checks(checks.CHECKS + [tws])
     if json:
         print(jsonlib.dumps([r.as_dict() for r in results], indent=2))
     else:

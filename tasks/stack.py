@@ -25,6 +25,12 @@ def _target(c, as_json: bool = False):
         fail(e, as_json)
 
 
+def read_config(c) -> dict:
+    from traderadmin.config import read
+
+    return read(config_files(c))[1]
+
+
 def _progress(console):
     def show(phase: str, message: str) -> None:
         console.print(f"[dim]{phase:>8}[/] {message}", highlight=False, markup=True)
@@ -92,6 +98,11 @@ def deploy(c, namespace=None, host_network=False, timeout=None, confirm_live=Fal
     if json:
         print_json(report.as_dict())
         return
+    from traderadmin.cluster.doctor import tws_address_finding
+
+    tws = tws_address_finding(read_config(c), provider.name, host_network or settings.host_network)
+    if not tws.ok:
+        out.print(f"[yellow]! {tws.detail}[/]\n  fix: {tws.fix}")
     verdict = "changed" if report.changed else "nothing changed"
     out.print(f"[green]✓[/] deployed to {provider.name} ({status.mode or provider.context}) namespace {ns} "
               f"in {report.seconds:.1f} s — {verdict}")

@@ -4,8 +4,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-
 from pathlib import Path
+
+import pytest
 
 from traderadmin.cluster import doctor
 from traderadmin.cluster.doctor import DoctorCheck, Finding
@@ -100,3 +101,18 @@ def test_invoke_doctor_json_is_machine_readable():
     assert {"name", "group", "required", "ok", "status", "detail", "fix"} <= set(rows[0])
     expected = 1 if any(r["required"] and not r["ok"] for r in rows) else 0
     assert proc.returncode == expected
+
+
+@pytest.mark.parametrize("host,provider,host_network,ok,fix_words", [
+    ("localhost", "docker-desktop", False, False, "host.docker.internal"),
+    ("127.0.0.1", "local", False, False, "host_network"),
+    ("localhost", "local", True, True, ""),
+    ("host.docker.internal", "docker-desktop", False, True, ""),
+    ("10.0.0.5", "local", False, True, ""),
+])
+def test_tws_address_inside_a_pod(host, provider, host_network, ok, fix_words):
+    from traderadmin.cluster.doctor import tws_address_finding
+
+    finding = tws_address_finding({"ibkr": {"host": host, "port": 7497}}, provider, host_network)
+    assert finding.ok is ok
+    assert fix_words in finding.fix

@@ -211,6 +211,46 @@ def check_webkitgtk() -> Finding:
     return Finding(True, f"{found.module} {found.version} ({tags})")
 
 
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
+
+
+def tws_address_finding(config: dict, provider: str, host_network: bool) -> Finding:
+    """Whether the orchestrator's pod can reach TWS / IB Gateway at the configured ibkr.host.
+
+    Inside a pod, localhost is the pod itself: TWS on the workstation is
+    `host.docker.internal` on Docker Desktop, or localhost only with hostNetwork.
+    """
+    host = config.get("ibkr", {}).get("host", "")
+    port = config.get("ibkr", {}).get("port")
+    if host not in LOOPBACK or host_network:
+        how = " (hostNetwork)" if host_network and host in LOOPBACK else ""
+        return Finding(True, f"the orchestrator reaches TWS at {host}:{port}{how}")
+    if provider == "docker-desktop":
+        return Finding(False, f"ibkr.host is {host}, which inside a pod is the pod itself, not your machine",
+                       "invoke config.set ibkr.host=host.docker.internal && invoke reload")
+    return Finding(False, f"ibkr.host is {host}, which inside a pod is the pod itself, not this machine",
+                   "run the services with hostNetwork (traderadmin.host_network: true in invoke.yaml, then "
+                   "invoke deploy), or invoke config.set ibkr.host=<this machine's address>")
+
+
+def tws_address_check(config_path: Path, host_network: bool) -> DoctorCheck:
+    """The TWS-address row for the project's config (doctor adds it; deploy warns with it)."""
+
+    def run() -> Finding:
+        import tomllib
+
+        from traderadmin.cluster import providers
+
+        try:
+            config = tomllib.loads(config_path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            return Finding(False, f"cannot read {config_path}: {exc}", "invoke config.init, or invoke config.validate")
+        name, _ = providers.resolve_provider_name("auto")
+        return tws_address_finding(config, name, host_network)
+
+    return DoctorCheck("TWS address", "config", False, run)
+
+
 def run_checks(checks: list[DoctorCheck] | None = None) -> list[CheckResult]:
     results = []
     for check in CHECKS if checks is None else checks:
