@@ -54,6 +54,8 @@ def fail(error: Exception, as_json: bool = False, wrote_nothing: bool = True) ->
 
 
 def stdout_console():
+    """Rich output; when piped (CI logs, scripts) tables get room instead of an 80-column squeeze."""
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
+    tty = sys.stdout.isatty()
+    return Console(highlight=False, width=None if tty else 160)

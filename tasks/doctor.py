@@ -16,12 +16,13 @@ def doctor(c, json=False):
     if json:
         print(jsonlib.dumps([r.as_dict() for r in results], indent=2))
     else:
-        from rich.console import Console
         from rich.table import Table
+
+        from ._common import stdout_console
 
         colour = {"ok": "green", "warn": "yellow", "FAIL": "red"}
         table = Table("check", "for", "status", "detail", "fix")
         for r in results:
             table.add_row(r.name, r.group, f"[{colour[r.status]}]{r.status}[/]", r.detail, r.fix)
-        Console().print(table)
+        stdout_console().print(table)
     raise SystemExit(checks.exit_code(results))

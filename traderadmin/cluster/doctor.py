@@ -18,7 +18,7 @@ from typing import Callable
 from traderadmin import appenv, dockerengine
 from traderadmin.cluster import detect, kube
 
-MIN_GO = (1, 24)
+MIN_GO = (1, 25)  # the go directive of services/*/go.mod
 MIN_NODE = 18
 # pyproject pins every dependency exactly: name[extras]==version[; marker]
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*==\s*(?P<version>[^;\s]+)\s*(?:;\s*(?P<marker>.*))?$")
