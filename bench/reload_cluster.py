@@ -1,7 +1,7 @@
 """Reload latency on the live cluster, against what others do, in the same run.
 
   ours          write into the volume + SIGUSR1, until both services' /status show the new hash
-  restart       what Stakater Reloader does: a rolling restart, until new pods serve the new config
+  restart       what Stakater Reloader does: restart both Deployments, until new pods serve the new config
   configmap     the same file mounted from a ConfigMap volume, until the pod sees it
   deploy no-op  `invoke deploy` with nothing changed, against `kubectl apply --server-side` +
                 `kubectl rollout status` of the same manifests
@@ -55,27 +55,31 @@ def bench_ours(kube, files: ConfigFiles, n: int) -> list[float]:
 
 
 def bench_restart(kube, files: ConfigFiles, n: int) -> list[float]:
-    """Rolling restart of the scanner after the write, until a new pod serves the new hash."""
+    """What Stakater Reloader does: after the write, restart both services' Deployments (a changed pod
+    template annotation), until new pods of both serve the new hash."""
     out = []
     for i in range(n):
         data, digest = next_config(files, 1000 + i)
-        old = {p.metadata.name for p in deploy.service_pods(kube, NAMESPACE, "scanner")}
+        old = {p.metadata.name for s in deploy.SERVICE_PORTS for p in deploy.service_pods(kube, NAMESPACE, s)}
         start = time.monotonic()
         deploy.put_config(kube, NAMESPACE, data, digest)
         stamp = {"spec": {"template": {"metadata": {"annotations": {"bench/restartedAt": str(time.time())}}}}}
-        kube.apps.patch_namespaced_deployment("scanner", NAMESPACE, stamp)
-        while True:
-            new = [p for p in deploy.service_pods(kube, NAMESPACE, "scanner")
-                   if p.metadata.name not in old and p.status.phase == "Running"]
-            st = [deploy.read_service_status(kube, NAMESPACE, p.metadata.name, "scanner") for p in new]
-            if new and all(s and s.get("config_sha256") == digest for s in st):
-                break
+        for service in deploy.SERVICE_PORTS:
+            kube.apps.patch_namespaced_deployment(service, NAMESPACE, stamp)
+        while not all(_new_pod_serves(kube, service, old, digest) for service in deploy.SERVICE_PORTS):
             if time.monotonic() - start > 180:
                 raise RuntimeError("rolling restart did not finish in 180 s")
             time.sleep(0.05)
         out.append(time.monotonic() - start)
-        deploy.wait_rollouts(kube, NAMESPACE, ["scanner"], 120)
+        deploy.wait_rollouts(kube, NAMESPACE, list(deploy.SERVICE_PORTS), 120)
     return out
+
+
+def _new_pod_serves(kube, service: str, old: set[str], digest: str) -> bool:
+    new = [p for p in deploy.service_pods(kube, NAMESPACE, service)
+           if p.metadata.name not in old and p.status.phase == "Running"]
+    statuses = [deploy.read_service_status(kube, NAMESPACE, p.metadata.name, service) for p in new]
+    return bool(new) and all(st and st.get("config_sha256") == digest for st in statuses)
 
 
 def bench_configmap(kube, image: str, files: ConfigFiles, n: int) -> list[float]:
