@@ -163,8 +163,13 @@ def status(c, namespace=None, json=False):
     Exit 0: all ready on the local config; 1: no stack; 3: something not ready or not on the local config.
     """
     ns = namespace or c.config.traderadmin.namespace
+    from traderadmin.kube import KubeError
+
     _, _, kube = _target(c, json)
-    table, rows, local = _status_table(c, kube, ns)
+    try:
+        table, rows, local = _status_table(c, kube, ns)
+    except KubeError as e:
+        fail(e, json)
     healthy = bool(rows) and all(r["ready"] and r["matches_local"] is not False for r in rows)
     if json:
         print_json({"namespace": ns, "local_config_sha256": local, "healthy": healthy, "pods": rows})
@@ -187,16 +192,27 @@ def logs(c, service=None, follow=False, tail=50, namespace=None):
     services = [service] if service else list(deploy.SERVICE_PORTS)
     if follow and len(services) > 1:
         raise Exit("--follow needs one service: invoke logs --service orchestrator --follow", code=2)
+    from traderadmin.kube import KubeError
+
     _, _, kube = _target(c)
+    try:
+        _print_logs(kube, ns, services, follow, int(tail))
+    except KubeError as e:
+        fail(e)
+
+
+def _print_logs(kube, ns: str, services: list[str], follow: bool, tail: int) -> None:
+    from traderadmin import deploy
+
     for svc in services:
         for pod in deploy.service_pods(kube, ns, svc):
             if follow and len(services) == 1:
                 for line in kube.core.read_namespaced_pod_log(pod.metadata.name, ns, follow=True,
-                                                              tail_lines=int(tail), _preload_content=False).stream():
+                                                              tail_lines=tail, _preload_content=False).stream():
                     print(line.decode(errors="replace"), end="")
                 return
             print(f"==> {svc} ({pod.metadata.name})")
-            print(kube.logs(ns, pod.metadata.name, svc, tail=int(tail)), end="")
+            print(kube.logs(ns, pod.metadata.name, svc, tail=tail), end="")
 
 
 @task(help={"purge": "Also delete the config volume (the PVC) and the namespace.", "namespace": _NS_HELP})
@@ -204,9 +220,14 @@ def down(c, purge=False, namespace=None):
     """Remove the stack; the config volume survives unless --purge."""
     from traderadmin import deploy
 
+    from traderadmin.kube import KubeError
+
     ns = namespace or c.config.traderadmin.namespace
     _, _, kube = _target(c)
-    removed = deploy.remove(kube, ns, purge=purge)
+    try:
+        removed = deploy.remove(kube, ns, purge=purge)
+    except KubeError as e:
+        fail(e)
     out = stdout_console()
     for item in removed:
         out.print(f"  deleted {item}")
@@ -220,9 +241,14 @@ def up(c, provider=None, namespace=None):
 
     from . import cluster
 
+    from traderadmin.config import ConfigError
+
     files = config_files(c)
     if not files.config.exists():
-        init_config(files)
+        try:
+            init_config(files)
+        except ConfigError as e:
+            fail(e)
         stdout_console().print(f"[green]✓[/] wrote {files.config} from the schema's defaults")
     cluster.up(c, provider=provider or c.config.traderadmin.provider)
     deploy(c, namespace=namespace)
