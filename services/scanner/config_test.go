@@ -173,7 +173,7 @@ func TestParseGivesTypedValues(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.Scanner.IntervalS != 15 || cfg.Scanner.Workers != 4 || len(cfg.Scanner.Universe) != 2 ||
-		cfg.Strategies.HighBase.MinRSI != 55.5 || cfg.Trading.Mode != "PAPER" || cfg.Reload.DebounceMS != 100 {
+		cfg.Strategies.HighBase.MinRSI != 55.5 || cfg.Trading.Mode != "PAPER" || cfg.Reload.DebounceMS != 50 {
 		t.Fatalf("typed config does not hold the file's values: %+v", cfg)
 	}
 }
@@ -187,7 +187,7 @@ func TestSchemaDefaultsFillTypedSections(t *testing.T) {
 	if err := s.Defaults("reload", &r); err != nil {
 		t.Fatal(err)
 	}
-	if r.DebounceMS != 100 || r.PollIntervalS != 5 {
+	if r.DebounceMS != 50 || r.PollIntervalS != 5 {
 		t.Fatalf("reload defaults = %+v", r)
 	}
 	if err := s.Defaults("nonexistent", &r); err == nil {
