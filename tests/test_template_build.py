@@ -37,6 +37,14 @@ def test_every_build_step_passes(built):
 
 
 @pytest.mark.timeout(1500)
+def test_a_name_with_dash_and_underscore_builds_too(tmp_path):
+    """The name reaches the Go module path, wails.json, package.json and the window title."""
+    made = scaffold.render(tmp_path, "trader_admin-2")
+    assert [s.name for s in appbuild.verify(made.path)] == STEPS
+    assert json.loads((made.path / "wails.json").read_text())["name"] == "trader_admin-2"
+
+
+@pytest.mark.timeout(1500)
 def test_wails_generated_typescript_models_from_the_go_structs(built):
     app, _ = built
     models = (app / "frontend" / "wailsjs" / "go" / "models.ts").read_text()
