@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import shutil
 import statistics
 import subprocess
@@ -30,7 +31,7 @@ from traderadmin.cluster.providers import get_provider  # noqa: E402
 from traderadmin.config import ConfigFiles, init_config, read, set_values, sha256  # noqa: E402
 from traderadmin.kube import connect  # noqa: E402
 
-NAMESPACE = "ta-bench"
+NAMESPACE = f"ta-bench-{secrets.token_hex(3)}"  # its own per run: a deleted one takes a while to go
 
 
 def pct(xs: list[float], p: float) -> float:

@@ -89,3 +89,31 @@ def test_a_live_deployment_is_moved_to_the_new_strategy_before_apply():
     kube.apps.read_namespaced_deployment = lambda name, ns: NS(spec=NS(strategy=NS(type="Recreate")))
     deploy._switch_strategy(kube, obj)
     assert len(patches) == 1, "an unchanged strategy needs no patch"
+
+
+def test_deploy_waits_for_a_namespace_being_deleted():
+    from types import SimpleNamespace as NS
+
+    from kubernetes.client.exceptions import ApiException
+
+    phases = ["Terminating", "Terminating"]
+    waited = []
+
+    def read_namespace(name):
+        if phases:
+            return NS(status=NS(phase=phases.pop()))
+        raise ApiException(status=404)
+
+    kube = FakeKube()
+    kube.core.read_namespace = read_namespace
+    deploy.wait_namespace_usable(kube, "ns", timeout=10, on_wait=waited.append)
+    assert len(waited) == 2 and "being deleted" in waited[0]
+
+
+def test_a_namespace_that_never_goes_away_is_a_clear_error():
+    from types import SimpleNamespace as NS
+
+    kube = FakeKube()
+    kube.core.read_namespace = lambda name: NS(status=NS(phase="Terminating"))
+    with pytest.raises(deploy.DeployError, match="still being deleted"):
+        deploy.wait_namespace_usable(kube, "ns", timeout=0)

@@ -66,6 +66,28 @@ class StackStatus:
     pods: list[PodStatus] = field(default_factory=list)
 
 
+def wait_namespace_usable(kube: Kube, namespace: str, timeout: float,
+                          on_wait: Callable[[str], None] = lambda msg: None) -> None:
+    """Wait out the deletion of `namespace` (after `down --purge`): nothing can be created in it meanwhile."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            phase = kube.core.read_namespace(namespace).status.phase
+        except Exception as e:
+            from kubernetes.client.exceptions import ApiException
+
+            if isinstance(e, ApiException) and e.status == 404:
+                return
+            raise api_error(e, f"reading namespace {namespace}") from e
+        if phase != "Terminating":
+            return
+        if time.monotonic() > deadline:
+            raise DeployError(f"namespace {namespace} is still being deleted after {timeout:.0f} s; "
+                              f"see `kubectl get namespace {namespace} -o yaml` for what holds it")
+        on_wait(f"namespace {namespace} is being deleted; waiting before deploying into it")
+        time.sleep(1)
+
+
 def apply(kube: Kube, objs: list[dict[str, Any]]) -> list[Applied]:
     """Server-side apply every object under one field manager; report what changed."""
     results = []

@@ -84,6 +84,7 @@ def deploy_stack(kube: Kube, *, root: Path, files: ConfigFiles, namespace: str, 
 
     t0 = time.monotonic()
     objs = manifests.render(manifests.load(deploy_dir or root / "deploy"), namespace, images, host_network)
+    deploy.wait_namespace_usable(kube, namespace, timeout, lambda msg: progress("apply", msg))
     applied = deploy.apply(kube, objs)
     applied += deploy.prune(kube, namespace, objs)
     progress("apply", ", ".join(f"{a.kind}/{a.name} {a.action}" for a in applied if a.action != "unchanged")
