@@ -240,14 +240,12 @@ func toJSONValue(value any, loc []string) (any, []Issue) {
 		}
 		return out, issues
 	case []map[string]any:
-		out := make([]any, len(v))
-		var issues []Issue
-		for i, child := range v {
-			c, is := toJSONValue(child, append(cloneLoc(loc), strconv.Itoa(i)))
-			out[i] = c
-			issues = append(issues, is...)
+		// An array of tables: judged like any other array.
+		items := make([]any, len(v))
+		for i := range v {
+			items[i] = v[i]
 		}
-		return out, issues
+		return toJSONValue(items, loc)
 	case []any:
 		out := make([]any, len(v))
 		var issues []Issue

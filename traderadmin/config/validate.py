@@ -134,24 +134,24 @@ def _explain(err: ValidationError, schema: Schema) -> list[Issue]:
     return [Issue(key or "<root>", _message(err), fix, err.instance)]
 
 
+# How each failed keyword reads: {value} is the offending value, {limit} the keyword's own value.
+_MESSAGES = {
+    "enum": "{value} is not allowed",
+    "pattern": "{value} has the wrong form",
+    "minimum": "{value} is below the minimum {limit}",
+    "maximum": "{value} is above the maximum {limit}",
+    "uniqueItems": "{value} lists a value twice",
+    "minItems": "must list at least one value",
+}
+
+
 def _message(err: ValidationError) -> str:
-    v = err.validator
-    inst = err.instance
-    if v == "type":
-        return f"{_shown(inst)} is not {_article(err.validator_value)}"
-    if v == "enum":
-        return f"{_shown(inst)} is not allowed"
-    if v == "pattern":
-        return f"{_shown(inst)} has the wrong form"
-    if v == "minimum":
-        return f"{_shown(inst)} is below the minimum {err.validator_value}"
-    if v == "maximum":
-        return f"{_shown(inst)} is above the maximum {err.validator_value}"
-    if v == "uniqueItems":
-        return f"{_shown(inst)} lists a value twice"
-    if v == "minItems":
-        return "must list at least one value"
-    return err.message
+    if err.validator == "type":
+        return f"{_shown(err.instance)} is not {_article(err.validator_value)}"
+    template = _MESSAGES.get(str(err.validator))
+    if template is None:
+        return err.message
+    return template.format(value=_shown(err.instance), limit=err.validator_value)
 
 
 def _article(type_name: Any) -> str:
