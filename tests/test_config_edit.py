@@ -122,3 +122,21 @@ def test_concurrent_edits_are_all_kept(files):
     for k in keys:
         name, value = k.split("=")
         assert f"{name.split('.')[-1]} = {value}" in text, f"{k} was lost"
+
+
+@pytest.mark.parametrize("pairs,key", [
+    (["schedule.market_close=09:00"], "schedule.market_close"),
+    (["schedule.market_close=09:30"], "schedule.market_close"),
+    (["options.min_days_to_expiry=60"], "options.max_days_to_expiry"),
+])
+def test_keys_that_must_be_ordered_are_checked_together(files, pairs, key):
+    before = files.config.read_bytes()
+    with pytest.raises(ConfigInvalid) as e:
+        set_values(files, pairs)
+    (issue,) = e.value.issues
+    assert issue.key == key and "lower" in issue.fix
+    assert files.config.read_bytes() == before
+
+
+def test_ordered_keys_moved_together_are_accepted(files):
+    set_values(files, ["options.min_days_to_expiry=60", "options.max_days_to_expiry=90"])

@@ -67,3 +67,15 @@ def test_service_copies_match_the_schema(copy):
     assert path.exists(), f"{copy} is missing: copy config/schema.json there"
     assert json.loads(path.read_text()) == SCHEMA.document, (
         f"{copy} differs from config/schema.json: copy it again (cp config/schema.json {copy})")
+
+
+def test_order_rules_name_real_keys_of_one_comparable_type():
+    rules = SCHEMA.document["x-order"]
+    assert rules, "the schema carries its cross-key rules"
+    for rule in rules:
+        low, high = SCHEMA.field(rule["lower"]), SCHEMA.field(rule["upper"])
+        assert low and high, rule
+        assert {low.type, high.type} <= {"integer", "number"} or low.type == high.type == "string", rule
+        assert rule["x-error"] and isinstance(rule["strict"], bool)
+        assert low.default < high.default or (not rule["strict"] and low.default == high.default), \
+            f"the defaults break {rule}"

@@ -194,3 +194,25 @@ func TestSchemaDefaultsFillTypedSections(t *testing.T) {
 		t.Fatal("no error for a section the schema lacks")
 	}
 }
+
+func TestCompareValues(t *testing.T) {
+	tests := []struct {
+		a, b     any
+		want     int
+		wantComp bool
+	}{
+		{"09:30", "16:00", -1, true},
+		{"16:00", "09:30", 1, true},
+		{int64(7), int64(7), 0, true},
+		{int64(2), 1.5, 1, true},
+		{1.5, int64(2), -1, true},
+		{"7", int64(7), 0, false},
+		{true, false, 0, false},
+	}
+	for _, tc := range tests {
+		got, ok := compareValues(tc.a, tc.b)
+		if got != tc.want || ok != tc.wantComp {
+			t.Errorf("compareValues(%v, %v) = %d, %v; want %d, %v", tc.a, tc.b, got, ok, tc.want, tc.wantComp)
+		}
+	}
+}

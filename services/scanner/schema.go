@@ -73,7 +73,7 @@ func (s *Schema) Validate(doc map[string]any) []Issue {
 	}
 	err := s.compiled.Validate(instance)
 	if err == nil {
-		return nil
+		return s.orderIssues(instance)
 	}
 	verr, ok := err.(*jsonschema.ValidationError)
 	if !ok {
@@ -83,6 +83,65 @@ func (s *Schema) Validate(doc map[string]any) []Issue {
 		issues = append(issues, s.issueFor(leaf, doc)...)
 	}
 	return sortIssues(issues)
+}
+
+// orderIssues checks the schema's x-order pairs: JSON Schema cannot compare
+// two values, so every judge of the config checks these itself, once the
+// rest of the schema passes. The issue names the upper key.
+func (s *Schema) orderIssues(instance any) []Issue {
+	rules, _ := s.doc["x-order"].([]any)
+	var issues []Issue
+	for _, r := range rules {
+		rule, _ := r.(map[string]any)
+		lowKey, _ := rule["lower"].(string)
+		highKey, _ := rule["upper"].(string)
+		strict, _ := rule["strict"].(bool)
+		msg, _ := rule["x-error"].(string)
+		low, okLow := lookup(instance, strings.Split(lowKey, "."))
+		high, okHigh := lookup(instance, strings.Split(highKey, "."))
+		if !okLow || !okHigh {
+			continue
+		}
+		c, comparable := compareValues(low, high)
+		if comparable && (c > 0 || (strict && c == 0)) {
+			issues = append(issues, Issue{Key: highKey, Message: msg})
+		}
+	}
+	return sortIssues(issues)
+}
+
+// compareValues orders two numbers (int64 or float64) or two strings:
+// -1, 0 or 1 for a below, equal to or above b.
+func compareValues(a, b any) (int, bool) {
+	if as, ok := a.(string); ok {
+		bs, ok := b.(string)
+		if !ok {
+			return 0, false
+		}
+		return strings.Compare(as, bs), true
+	}
+	af, okA := number(a)
+	bf, okB := number(b)
+	if !okA || !okB {
+		return 0, false
+	}
+	switch {
+	case af < bf:
+		return -1, true
+	case af > bf:
+		return 1, true
+	}
+	return 0, true
+}
+
+func number(v any) (float64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return float64(n), true
+	case float64:
+		return n, true
+	}
+	return 0, false
 }
 
 // leaves returns the innermost errors of a validation error tree: the

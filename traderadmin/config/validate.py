@@ -75,7 +75,28 @@ def issues_of(data: dict[str, Any], schema: Schema) -> list[Issue]:
     for err in validator.iter_errors(data):
         for issue in _explain(err, schema):
             found.setdefault((issue.key, issue.message), issue)
+    if not found:
+        return order_issues(data, schema)
     return sorted(found.values(), key=lambda i: i.key)
+
+
+def _value_at(data: dict[str, Any], key: str) -> Any:
+    node: Any = data
+    for part in key.split("."):
+        node = node[part]
+    return node
+
+
+def order_issues(data: dict[str, Any], schema: Schema) -> list[Issue]:
+    """The schema's `x-order` pairs (JSON Schema cannot compare two values), on a config that passes the rest."""
+    issues = []
+    for rule in schema.document.get("x-order", []):
+        low, high = _value_at(data, rule["lower"]), _value_at(data, rule["upper"])
+        if high < low or (rule["strict"] and high == low):
+            relation = "above" if rule["strict"] else "at least"
+            issues.append(Issue(rule["upper"], rule["x-error"],
+                                f"use a value {relation} {tomlkit.item(low).as_string()}, or lower {rule['lower']}", high))
+    return sorted(issues, key=lambda i: i.key)
 
 
 def check(data: dict[str, Any], schema: Schema, source: str = "config") -> None:

@@ -117,7 +117,26 @@ def validate(doc: dict[str, Any]) -> list[Issue]:
                 if issue not in seen:
                     seen.add(issue)
                     issues.append(issue)
+    if not issues:
+        issues = _order_issues(doc)
     return sorted(issues, key=lambda i: (i.key or "", i.message))
+
+
+def _order_issues(doc: dict[str, Any]) -> list[Issue]:
+    """The schema's `x-order` pairs, which JSON Schema cannot express: judged once the rest passes."""
+    issues = []
+    for rule in schema().get("x-order", []):
+        low, high = _at(doc, rule["lower"]), _at(doc, rule["upper"])
+        if high < low or (rule["strict"] and high == low):
+            issues.append(Issue(rule["upper"], rule["x-error"]))
+    return issues
+
+
+def _at(doc: dict[str, Any], key: str) -> Any:
+    node: Any = doc
+    for part in key.split("."):
+        node = node[part]
+    return node
 
 
 def _non_json_values(value: Any, path: tuple[str, ...]) -> Iterator[Issue]:

@@ -64,8 +64,57 @@ func (v *validator) problems(doc map[string]any, strict []Problem) []Problem {
 			out = append(out, p)
 		}
 	}
+	if len(out) == 0 {
+		out = v.orderProblems(doc)
+	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
+}
+
+// orderProblems checks the schema's "x-order" pairs: JSON Schema cannot
+// compare two values, so every judge of the config (this app, the toolkit
+// and both services) checks them itself once the rest passes, naming the
+// upper key.
+func (v *validator) orderProblems(doc map[string]any) []Problem {
+	root, _ := v.raw.(map[string]any)
+	rules, _ := root["x-order"].([]any)
+	var out []Problem
+	for _, r := range rules {
+		rule, _ := r.(map[string]any)
+		lowKey, _ := rule["lower"].(string)
+		highKey, _ := rule["upper"].(string)
+		strict, _ := rule["strict"].(bool)
+		msg, _ := rule["x-error"].(string)
+		c, ok := compare(valueAt(doc, strings.Split(lowKey, ".")), valueAt(doc, strings.Split(highKey, ".")))
+		if ok && (c > 0 || (strict && c == 0)) {
+			out = append(out, Problem{Path: highKey, Message: msg})
+		}
+	}
+	return out
+}
+
+// compare orders two strings, or two numbers of any of the kinds a decoded
+// document holds: -1, 0 or 1 for a below, equal to or above b.
+func compare(a, b any) (int, bool) {
+	if as, ok := a.(string); ok {
+		bs, ok := b.(string)
+		if !ok {
+			return 0, false
+		}
+		return strings.Compare(as, bs), true
+	}
+	af, okA := toFloat(a)
+	bf, okB := toFloat(b)
+	if !okA || !okB {
+		return 0, false
+	}
+	switch {
+	case af < bf:
+		return -1, true
+	case af > bf:
+		return 1, true
+	}
+	return 0, true
 }
 
 // schemaProblems lists the leaf failures of JSON Schema validation.
