@@ -12,7 +12,8 @@ _NS_HELP = "Namespace of the stack (default from invoke.yaml: traderadmin)."
 def _target(c, as_json: bool = False):
     """The provider, its status, and an API handle for the configured cluster."""
     from traderadmin.cluster.providers import ProviderError, get_provider
-    from traderadmin.kube import KubeError, connect
+    from traderadmin.errors import ToolkitError
+    from traderadmin.kube import connect
 
     try:
         provider = get_provider(c.config.traderadmin.provider)
@@ -21,7 +22,7 @@ def _target(c, as_json: bool = False):
             raise ProviderError(f"the {provider.name} cluster (context {provider.context}) does not answer: "
                                 f"{status.detail}. Bring it up with `invoke cluster.up`")
         return provider, status, connect(provider.context)
-    except (ProviderError, KubeError) as e:
+    except ToolkitError as e:
         fail(e, as_json)
 
 
@@ -76,12 +77,7 @@ def _status_table(c, kube, namespace: str):
 def deploy(c, namespace=None, host_network=False, timeout=None, confirm_live=False, json=False):
     """Build images, get them into the cluster, apply deploy/, put the config in its volume, wait, show status."""
     from traderadmin import stack
-    from traderadmin.config import ConfigError
-    from traderadmin.deploy import DeployError
-    from traderadmin.dockerengine import DockerEngineError
-    from traderadmin.images import ImagesError
-    from traderadmin.kube import KubeError
-    from traderadmin.manifests import ManifestError
+    from traderadmin.errors import ToolkitError
 
     ns = namespace or c.config.traderadmin.namespace
     provider, status, kube = _target(c, json)
@@ -93,7 +89,7 @@ def deploy(c, namespace=None, host_network=False, timeout=None, confirm_live=Fal
             desktop_mode=status.mode or None, confirm_live=confirm_live,
             host_network=host_network or settings.host_network,
             timeout=float(timeout or settings.deploy_timeout), progress=(lambda p, m: None) if json else _progress(out))
-    except (ConfigError, DeployError, DockerEngineError, ImagesError, KubeError, ManifestError) as e:
+    except ToolkitError as e:
         fail(e, json)
     if json:
         print_json(report.as_dict())
@@ -119,9 +115,8 @@ def deploy(c, namespace=None, host_network=False, timeout=None, confirm_live=Fal
 def reload(c, set_=None, confirm_live=False, namespace=None, timeout=None, json=False):
     """Validate and back up the config, write it into the cluster, signal, and confirm both services run it."""
     from traderadmin import reload as reloading
-    from traderadmin.config import ConfigError, read, set_values, sha256
-    from traderadmin.deploy import DeployError
-    from traderadmin.kube import KubeError
+    from traderadmin.config import read, set_values, sha256
+    from traderadmin.errors import ToolkitError
 
     files = config_files(c)
     ns = namespace or c.config.traderadmin.namespace
@@ -135,11 +130,11 @@ def reload(c, set_=None, confirm_live=False, namespace=None, timeout=None, json=
                     out.print(f"  {ch.key}: {ch.old!r} → {ch.new!r}")
         data, config = read(files)
         reloading.guard_live_in_cluster(kube, ns, config, confirm_live)
-    except ConfigError as e:
+    except ToolkitError as e:
         fail(e, json)
     try:
         outcome = reloading.push(kube, ns, data, sha256(data), timeout=float(timeout or c.config.traderadmin.reload_timeout))
-    except (DeployError, KubeError, reloading.ReloadError) as e:
+    except ToolkitError as e:
         fail(e, json)
     if json:
         print_json({"ok": outcome.ok, "sha256": outcome.sha256, "written": outcome.written,
@@ -163,12 +158,12 @@ def status(c, namespace=None, json=False):
     Exit 0: all ready on the local config; 1: no stack; 3: something not ready or not on the local config.
     """
     ns = namespace or c.config.traderadmin.namespace
-    from traderadmin.kube import KubeError
+    from traderadmin.errors import ToolkitError
 
     _, _, kube = _target(c, json)
     try:
         table, rows, local = _status_table(c, kube, ns)
-    except KubeError as e:
+    except ToolkitError as e:
         fail(e, json)
     healthy = bool(rows) and all(r["ready"] and r["matches_local"] is not False for r in rows)
     if json:
@@ -192,12 +187,12 @@ def logs(c, service=None, follow=False, tail=50, namespace=None):
     services = [service] if service else list(deploy.SERVICE_PORTS)
     if follow and len(services) > 1:
         raise Exit("--follow needs one service: invoke logs --service orchestrator --follow", code=2)
-    from traderadmin.kube import KubeError
+    from traderadmin.errors import ToolkitError
 
     _, _, kube = _target(c)
     try:
         _print_logs(kube, ns, services, follow, int(tail))
-    except KubeError as e:
+    except ToolkitError as e:
         fail(e)
 
 
@@ -220,13 +215,13 @@ def down(c, purge=False, namespace=None):
     """Remove the stack; the config volume survives unless --purge."""
     from traderadmin import deploy
 
-    from traderadmin.kube import KubeError
+    from traderadmin.errors import ToolkitError
 
     ns = namespace or c.config.traderadmin.namespace
     _, _, kube = _target(c)
     try:
         removed = deploy.remove(kube, ns, purge=purge)
-    except KubeError as e:
+    except ToolkitError as e:
         fail(e)
     out = stdout_console()
     for item in removed:
@@ -241,13 +236,13 @@ def up(c, provider=None, namespace=None):
 
     from . import cluster
 
-    from traderadmin.config import ConfigError
+    from traderadmin.errors import ToolkitError
 
     files = config_files(c)
     if not files.config.exists():
         try:
             init_config(files)
-        except ConfigError as e:
+        except ToolkitError as e:
             fail(e)
         stdout_console().print(f"[green]✓[/] wrote {files.config} from the schema's defaults")
     cluster.up(c, provider=provider or c.config.traderadmin.provider)

@@ -34,3 +34,22 @@ def test_layer_contracts_are_kept() -> None:
     )
     assert proc.returncode == 0, f"lint-imports found a broken layer rule:\n{proc.stdout}\n{proc.stderr}"
     assert "0 broken" in proc.stdout, proc.stdout
+
+
+def test_every_error_family_is_a_toolkit_error():
+    """The task layer turns any ToolkitError into a message; a family outside it would end in a traceback."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import traderadmin
+    from traderadmin.errors import ToolkitError
+
+    outside = []
+    for info in pkgutil.walk_packages(traderadmin.__path__, "traderadmin."):
+        module = importlib.import_module(info.name)
+        for name, obj in vars(module).items():
+            if (inspect.isclass(obj) and obj.__module__ == info.name and issubclass(obj, Exception)
+                    and not issubclass(obj, ToolkitError)):
+                outside.append(f"{info.name}.{name}")
+    assert not outside, f"error classes outside ToolkitError: {outside}"

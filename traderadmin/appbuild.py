@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Callable
 
 from traderadmin import appenv
+from traderadmin.errors import ToolkitError
 
 
-class AppBuildError(RuntimeError):
+class AppBuildError(ToolkitError):
     """A step of building the app failed; the message names the step and its output."""
 
 

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from traderadmin import appbuild, appenv
+from traderadmin.errors import ToolkitError
 
 SCREEN = "1280x900x24"
 MIN_COLOURS = 32
@@ -31,7 +32,7 @@ HEADLESS_WEBKIT_ENV = {"WEBKIT_DISABLE_DMABUF_RENDERER": "1", "WEBKIT_DISABLE_CO
 RENDERED_ENV = "TRADERADMIN_RENDERED_FILE"
 
 
-class SmokeError(RuntimeError):
+class SmokeError(ToolkitError):
     """The smoke test could not run at all (as opposed to running and finding problems)."""
 
 

@@ -21,6 +21,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from traderadmin.errors import ToolkitError
+
 WAILS_VERSION = "v2.9.2"
 WAILS_CLI_MODULE = Path(__file__).resolve().parent.parent / "template" / "wails-cli"
 
@@ -34,7 +36,7 @@ BUILD_PACKAGES = ("pkg-config", "gcc", "libc6-dev", "libgtk-3-dev", "libwebkit2g
 SMOKE_PACKAGES = ("xvfb", "xdotool", "imagemagick")
 
 
-class AppEnvError(RuntimeError):
+class AppEnvError(ToolkitError):
     """A prerequisite of the desktop app is missing and could not be installed."""
 
 

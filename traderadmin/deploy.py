@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from traderadmin.errors import ToolkitError
+
 from . import manifests
 from .kube import Kube, KubeError, api_error
 
@@ -28,7 +30,7 @@ PRUNABLE = [("v1", "Service"), ("v1", "ServiceAccount"), ("v1", "ConfigMap"), ("
 CLAIMS = ("v1", "PersistentVolumeClaim")
 
 
-class DeployError(Exception):
+class DeployError(ToolkitError):
     """The stack could not be deployed; the message says why and what to do."""
 
 

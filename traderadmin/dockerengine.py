@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from traderadmin.errors import ToolkitError
 from traderadmin.localcluster import processes
 from traderadmin.localcluster.host import linux_root_debian
 from traderadmin.localcluster.paths import log_dir, state_dir
@@ -26,7 +27,7 @@ DOCKER_SOCKET = Path("/var/run/docker.sock")
 APT_PACKAGE = "docker.io"
 
 
-class DockerEngineError(RuntimeError):
+class DockerEngineError(ToolkitError):
     """The Docker Engine is missing or not answering; the message says how to fix it."""
 
 

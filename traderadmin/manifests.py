@@ -5,6 +5,8 @@ import copy
 from pathlib import Path
 from typing import Any
 
+from traderadmin.errors import ToolkitError
+
 PART_OF = "app.kubernetes.io/part-of"
 MANAGED_BY = "app.kubernetes.io/managed-by"
 TOOL = "traderadmin"
@@ -14,7 +16,7 @@ IMAGE_PREFIX = "traderadmin/"
 SERVICE_DEPLOYMENTS = ("orchestrator", "scanner")
 
 
-class ManifestError(Exception):
+class ManifestError(ToolkitError):
     """deploy/ holds something the toolkit cannot apply."""
 
 

@@ -5,6 +5,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from traderadmin.errors import ToolkitError
+
 from . import deploy
 from .config import guard_live
 from .kube import Kube, KubeError
@@ -14,7 +16,7 @@ from .kube import Kube, KubeError
 SIGNAL_ARGV = ["/bin/sh", "-c", "kill -USR1 1"]
 
 
-class ReloadError(Exception):
+class ReloadError(ToolkitError):
     """A service did not end up running the new config; the message carries its last error and log."""
 
 

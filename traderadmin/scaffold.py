@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from traderadmin.errors import ToolkitError
+
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "template"
 DEFAULT_NAME = "TraderAdmin"
 GIT_BRANCH = "feature/backend-setup"
@@ -18,7 +20,7 @@ NAME_RULE = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
 NAME_HELP = "start with a letter, then up to 63 ASCII letters, digits, '-' or '_' (no spaces, dots or slashes), e.g. TraderAdmin"
 
 
-class ScaffoldError(RuntimeError):
+class ScaffoldError(ToolkitError):
     """The app could not be rendered; the message says why and what to do."""
 
 
@@ -43,7 +45,11 @@ def render(
     overwrite: bool = False,
 ) -> Scaffolded:
     """Render the template into output_dir/<name>; with no_input=False cookiecutter prompts for the rest."""
-    from cookiecutter.exceptions import CookiecutterException, FailedHookException, OutputDirExistsException
+    from cookiecutter.exceptions import (
+        CookiecutterException,
+        FailedHookException,
+        OutputDirExistsException,
+    )
     from cookiecutter.main import cookiecutter
 
     check_name(name)

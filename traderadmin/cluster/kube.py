@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import yaml
 
 from traderadmin.cluster.detect import ContextFacts
+from traderadmin.errors import ToolkitError
 
 if TYPE_CHECKING:
     from kubernetes import client
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 _MAX_SHOWN = 400  # API payloads are cut to this before they reach a message or a log
 
 
-class KubeError(RuntimeError):
+class KubeError(ToolkitError):
     """Talking to the cluster failed; the message says through which context or call, and why."""
 
 

@@ -12,12 +12,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Protocol
 
 from traderadmin.cluster import detect, kube
+from traderadmin.errors import ToolkitError
 from traderadmin.localcluster.host import linux_root_debian
 
 Progress = Callable[[str], None]
 
 
-class ProviderError(RuntimeError):
+class ProviderError(ToolkitError):
     """The provider cannot do what was asked; the message carries the fix."""
 
 

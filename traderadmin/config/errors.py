@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from traderadmin.errors import ToolkitError
+
 SYNTAX = "<syntax>"
 """The key reported for TOML that does not parse (shared with the services' test vectors)."""
 
@@ -22,7 +24,7 @@ class Issue:
         return f"{text} (fix: {self.fix})" if self.fix else text
 
 
-class ConfigError(Exception):
+class ConfigError(ToolkitError):
     """Base of every error the config layer raises."""
 
 

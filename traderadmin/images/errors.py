@@ -1,8 +1,10 @@
 """One small exception family for everything that makes or moves images."""
 from __future__ import annotations
 
+from traderadmin.errors import ToolkitError
 
-class ImagesError(RuntimeError):
+
+class ImagesError(ToolkitError):
     """Base: an image could not be made or delivered; the message says how to fix it."""
 
 

@@ -5,10 +5,11 @@ import json
 import subprocess
 from pathlib import Path
 
+from traderadmin.errors import ToolkitError
 from traderadmin.localcluster.layout import PROVISIONER_NAME, STORAGE_CLASS
 
 
-class BootstrapError(RuntimeError):
+class BootstrapError(ToolkitError):
     """Applying the cluster's own objects failed."""
 
 

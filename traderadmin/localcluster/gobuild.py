@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from traderadmin.errors import ToolkitError
 from traderadmin.localcluster import versions
 from traderadmin.localcluster.paths import cache_dir
 from traderadmin.tails import tail_file
@@ -27,7 +28,7 @@ COMPLETE_MARKER = ".complete"
 MIN_GO = (1, 24)
 
 
-class BuildError(RuntimeError):
+class BuildError(ToolkitError):
     """A Go build failed; the message names the log to read."""
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
+from traderadmin.errors import ToolkitError
 from traderadmin.localcluster.layout import Network
 
 # command that must exist -> Debian package that provides it
@@ -38,7 +39,7 @@ REQUIRED_FILES = {
 }
 
 
-class HostError(RuntimeError):
+class HostError(ToolkitError):
     """The host cannot run the local cluster; the message says what to change."""
 
 

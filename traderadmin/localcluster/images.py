@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from traderadmin.errors import ToolkitError
 from traderadmin.localcluster.layout import K8S_NAMESPACE, Layout
 from traderadmin.localcluster.paths import state_dir
 from traderadmin.tails import tail
@@ -29,7 +30,7 @@ CTR_MISSING = "ctr not found. Fix: apt-get install -y containerd"
 _CHUNK = 1 << 20
 
 
-class ImageError(RuntimeError):
+class ImageError(ToolkitError):
     """Building or importing an image failed; the message says which command."""
 
 

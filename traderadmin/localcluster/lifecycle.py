@@ -22,7 +22,17 @@ from typing import Callable, Iterator
 import requests
 
 from traderadmin import dockerengine
-from traderadmin.localcluster import bootstrap, configfiles, gobuild, host, images, kubeconfigs, pki, processes
+from traderadmin.errors import ToolkitError
+from traderadmin.localcluster import (
+    bootstrap,
+    configfiles,
+    gobuild,
+    host,
+    images,
+    kubeconfigs,
+    pki,
+    processes,
+)
 from traderadmin.localcluster.components import Component, components
 from traderadmin.localcluster.layout import CONTEXT_NAME, K8S_NAMESPACE, Layout, Network
 from traderadmin.localcluster.paths import state_dir
@@ -46,7 +56,7 @@ STOP_ORDER = (
 )
 
 
-class ClusterError(RuntimeError):
+class ClusterError(ToolkitError):
     """The local cluster could not be brought up or down; the message says what to do."""
 
 

@@ -15,11 +15,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from traderadmin.errors import ToolkitError
+
 CA_DAYS = 3650
 LEAF_DAYS = 3650
 
 
-class PkiError(RuntimeError):
+class PkiError(ToolkitError):
     """openssl failed; the message carries its output."""
 
 
