@@ -83,8 +83,14 @@ def dev(c, app_dir=None):
         cmd, env = appbuild.dev_command(where)
     except (appbuild.AppBuildError, appenv.AppEnvError) as exc:
         fail(exc)
-    with c.cd(str(where)):
-        c.run(" ".join(cmd), env=env, pty=True)
+    import subprocess
+
+    from invoke import Exit
+
+    # An argv, not a shell line: paths with spaces stay whole on every platform.
+    code = subprocess.run(cmd, cwd=where, env=env).returncode
+    if code:
+        raise Exit(code=code)
 
 
 @task(help={"app-dir": "the scaffolded app (default: <app.output_dir>/<app.name>)", "json": "print the steps as JSON"})
