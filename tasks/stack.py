@@ -39,6 +39,7 @@ def _progress(console):
 
 
 def _status_table(c, kube, namespace: str):
+    """The stack's status and its table."""
     from rich.table import Table
 
     from traderadmin import deploy
@@ -48,22 +49,15 @@ def _status_table(c, kube, namespace: str):
         local = sha256(read(config_files(c))[0])
     except ConfigError:
         local = None
-    report = deploy.stack_status(kube, namespace)
+    report = deploy.stack_status(kube, namespace, local)
     table = Table(title=f"namespace {namespace}", title_justify="left")
     for col in ("service", "pod", "phase", "ready", "restarts", "config sha256", "matches local", "last error"):
         table.add_column(col, overflow="fold")
-    rows = []
-    for p in report.pods:
-        s = p.service_status or {}
-        digest = s.get("config_sha256")
-        rows.append({"service": p.deployment, "pod": p.pod, "phase": p.phase, "ready": p.ready,
-                     "restarts": p.restarts, "config_sha256": digest,
-                     "matches_local": (digest == local) if p.deployment in deploy.SERVICE_PORTS else None,
-                     "last_error": s.get("last_error") or p.error or None})
-        table.add_row(p.deployment, p.pod, p.phase, "yes" if p.ready else "no", str(p.restarts),
-                      (digest or "")[:12], {True: "yes", False: "NO", None: ""}[rows[-1]["matches_local"]],
-                      rows[-1]["last_error"] or "")
-    return table, rows, local
+    for r in report.rows():
+        table.add_row(r["service"], r["pod"], r["phase"], "yes" if r["ready"] else "no", str(r["restarts"]),
+                      (r["config_sha256"] or "")[:12], {True: "yes", False: "NO", None: ""}[r["matches_local"]],
+                      r["last_error"] or "")
+    return table, report
 
 
 @task(auto_shortflags=False, help={
@@ -162,17 +156,17 @@ def status(c, namespace=None, json=False):
 
     _, _, kube = _target(c, json)
     try:
-        table, rows, local = _status_table(c, kube, ns)
+        table, report = _status_table(c, kube, ns)
     except ToolkitError as e:
         fail(e, json)
-    healthy = bool(rows) and all(r["ready"] and r["matches_local"] is not False for r in rows)
     if json:
-        print_json({"namespace": ns, "local_config_sha256": local, "healthy": healthy, "pods": rows})
-    elif rows:
+        print_json({"namespace": ns, "local_config_sha256": report.local_sha256, "healthy": report.healthy,
+                    "pods": report.rows()})
+    elif report.pods:
         stdout_console().print(table)
-    if not rows:
+    if not report.pods:
         raise Exit(f"no stack in namespace {ns}: `invoke deploy` starts it", code=1)
-    if not healthy:
+    if not report.healthy:
         raise Exit(code=3)
 
 

@@ -117,3 +117,19 @@ def test_a_namespace_that_never_goes_away_is_a_clear_error():
     kube.core.read_namespace = lambda name: NS(status=NS(phase="Terminating"))
     with pytest.raises(deploy.DeployError, match="still being deleted"):
         deploy.wait_namespace_usable(kube, "ns", timeout=0)
+
+
+def test_status_is_healthy_only_when_every_service_runs_the_local_config():
+    status = deploy.StackStatus("ns", local_sha256="new", pods=[
+        deploy.PodStatus("config-writer", "w-1", "Running", True, 0),
+        deploy.PodStatus("orchestrator", "o-1", "Running", True, 0, {"config_sha256": "new", "last_error": None}),
+        deploy.PodStatus("scanner", "s-1", "Running", True, 1, {"config_sha256": "old", "last_error": "x: bad"}),
+    ])
+    rows = {r["pod"]: r for r in status.rows()}
+    assert rows["w-1"]["matches_local"] is None
+    assert rows["o-1"]["matches_local"] is True
+    assert rows["s-1"]["matches_local"] is False and rows["s-1"]["last_error"] == "x: bad"
+    assert not status.healthy
+    status.pods[2].service_status = {"config_sha256": "new", "last_error": None}
+    assert status.healthy
+    assert not deploy.StackStatus("ns").healthy, "no pods is no stack"

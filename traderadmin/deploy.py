@@ -66,6 +66,25 @@ class PodStatus:
 class StackStatus:
     namespace: str
     pods: list[PodStatus] = field(default_factory=list)
+    local_sha256: str | None = None
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per pod: what `invoke status` shows and `--json` prints."""
+        out = []
+        for p in self.pods:
+            s = p.service_status or {}
+            digest = s.get("config_sha256")
+            out.append({"service": p.deployment, "pod": p.pod, "phase": p.phase, "ready": p.ready,
+                        "restarts": p.restarts, "config_sha256": digest,
+                        "matches_local": (digest == self.local_sha256) if p.deployment in SERVICE_PORTS else None,
+                        "last_error": s.get("last_error") or p.error or None})
+        return out
+
+    @property
+    def healthy(self) -> bool:
+        """Every pod ready, and every service on the local config."""
+        rows = self.rows()
+        return bool(rows) and all(r["ready"] and r["matches_local"] is not False for r in rows)
 
 
 def wait_namespace_usable(kube: Kube, namespace: str, timeout: float,
@@ -272,9 +291,9 @@ def read_service_status(kube: Kube, namespace: str, pod: str, deployment: str) -
     return json.loads(body)
 
 
-def stack_status(kube: Kube, namespace: str) -> StackStatus:
+def stack_status(kube: Kube, namespace: str, local_sha256: str | None = None) -> StackStatus:
     """Every pod of the stack with readiness, restarts and (for services) the config it runs."""
-    out = StackStatus(namespace)
+    out = StackStatus(namespace, local_sha256=local_sha256)
     for dep in (WRITER, *SERVICE_PORTS):
         for pod in _pods(kube, namespace, dep):
             ready = any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
