@@ -17,26 +17,25 @@ def _is_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
 
 
-def cache_dir() -> Path:
-    """Build cache: Go module sources, compiled binaries (safe to delete, slow to rebuild)."""
-    override = os.environ.get("TRADERADMIN_CACHE_DIR")
+def _base(override_var: str, system_name: str, xdg_var: str, home_default: Path) -> Path:
+    """$override_var, else the system folder for root, else the user's XDG folder."""
+    override = os.environ.get(override_var)
     if override:
         return Path(override)
     if _is_root():
-        return SYSTEM_ROOT / "cache"
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "traderadmin"
+        return SYSTEM_ROOT / system_name
+    xdg = os.environ.get(xdg_var)
+    return (Path(xdg) if xdg else home_default) / "traderadmin"
+
+
+def cache_dir() -> Path:
+    """Build cache: Go module sources, compiled binaries (safe to delete, slow to rebuild)."""
+    return _base("TRADERADMIN_CACHE_DIR", "cache", "XDG_CACHE_HOME", Path.home() / ".cache")
 
 
 def state_dir() -> Path:
     """Running state: certificates, etcd data, component logs, pid files."""
-    override = os.environ.get("TRADERADMIN_STATE_DIR")
-    if override:
-        return Path(override)
-    if _is_root():
-        return SYSTEM_ROOT / "state"
-    xdg = os.environ.get("XDG_STATE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".local" / "state") / "traderadmin"
+    return _base("TRADERADMIN_STATE_DIR", "state", "XDG_STATE_HOME", Path.home() / ".local" / "state")
 
 
 def log_dir() -> Path:
