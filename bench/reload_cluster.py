@@ -138,12 +138,12 @@ def find_kubectl() -> str | None:
 def bench_deploy_noop(kube, provider, files: ConfigFiles, runs: int, images: dict[str, str],
                       kubectl: str | None) -> tuple[list[float], list[float]]:
     # One deploy first puts the volume in step with the local file the other parts edited.
-    stack.deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.name,
+    stack.deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.status().provider,
                        desktop_mode=provider.status().mode or None)
     ours = []
     for _ in range(runs):
         start = time.monotonic()
-        report = stack.deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.name,
+        report = stack.deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.status().provider,
                                     desktop_mode=provider.status().mode or None)
         ours.append(time.monotonic() - start)
         assert not report.changed, "a no-op deploy changed something"
@@ -184,8 +184,8 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp())
     files = ConfigFiles(tmp / "config.toml", ROOT / "config" / "schema.json")
     init_config(files)
-    print(f"deploying into {NAMESPACE} on {provider.name} …", flush=True)
-    report = stack.deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.name,
+    print(f"deploying into {NAMESPACE} on {provider.status().provider} …", flush=True)
+    report = stack.deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.status().provider,
                                 desktop_mode=provider.status().mode or None)
     runs = {"ours (write + signal → both /status)": lambda: bench_ours(kube, files, args.reloads),
             "rolling restart (Stakater Reloader)": lambda: bench_restart(kube, files, args.restarts),

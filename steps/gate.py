@@ -32,6 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="keep the run's namespace when a step failed, for inspection")
     group.addoption("--provider", default=os.environ.get("TRADERADMIN_PROVIDER", "auto"),
                     help="cluster provider to run against: auto, local or docker-desktop")
+    group.addoption("--expect-cluster", default=os.environ.get("TRADERADMIN_EXPECT_CLUSTER", ""),
+                    help="fail unless the cluster is recognised as this: provider or provider/mode, "
+                         "e.g. local or docker-desktop/kubeadm (what `invoke test` runs each pass on)")
     group.addoption("--deadline-scale", type=float, default=float(os.environ.get("TRADERADMIN_DEADLINE_SCALE", "1")),
                     help="multiply every step deadline (slow machines)")
 
@@ -46,6 +49,7 @@ class Gate:
     namespace: str
     files: ConfigFiles
     deadline_scale: float
+    expect_cluster: str = ""
     images: dict[str, str] | None = None
     deployed: stack.DeployReport | None = None
     failed: bool = False
@@ -108,9 +112,9 @@ def gate(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
     # A slow fallback poll, so a change applied within a second was applied by the watch or the
     # signal the scenario is about, not by a poll that happened to come at that moment.
     set_values(files, ["reload.poll_interval_s=60"])
-    g = Gate(kube, provider.name, status.mode, f"ta-gate-{secrets.token_hex(3)}", files,
-             request.config.getoption("--deadline-scale"))
-    print(f"\ngate: provider {provider.name} ({status.mode or 'n/a'}), context {provider.context}, "
+    g = Gate(kube, status.provider, status.mode, f"ta-gate-{secrets.token_hex(3)}", files,
+             request.config.getoption("--deadline-scale"), request.config.getoption("--expect-cluster"))
+    print(f"\ngate: provider {status.provider} ({status.mode or 'n/a'}), context {provider.context}, "
           f"namespace {g.namespace}")
     yield g
     if g.failed and request.config.getoption("--keep-namespace"):

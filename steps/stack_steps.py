@@ -19,6 +19,12 @@ def docker_and_kubernetes(gate: Gate) -> None:
              if any(c.type == "Ready" and c.status == "True" for c in n.status.conditions or [])]
     assert ready, f"no Ready node in the {gate.provider} cluster"
     gate.notes["nodes"] = ready
+    found = f"{gate.provider}/{gate.mode}" if gate.mode else gate.provider
+    print(f"cluster found: provider {gate.provider}, mode {gate.mode or 'n/a'}, Ready nodes {', '.join(ready)}")
+    gate.notes["cluster"] = found
+    if gate.expect_cluster:
+        assert found == gate.expect_cluster, (
+            f"the gate was to run on {gate.expect_cluster}, but the cluster is recognised as {found}")
 
 
 @when("I apply all manifests in deploy/")

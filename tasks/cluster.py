@@ -1,6 +1,13 @@
 """Bring the Kubernetes cluster up or down and show its state (providers: local, docker-desktop)."""
 from invoke import task
 
+_FLAVOR_HELP = (
+    "Local provider only: which cluster the local one stands in for. plain: our own containerd, node named after "
+    "the host, context traderadmin-local. kubeadm: Docker Desktop's kubeadm mode (Docker Engine + cri-dockerd, "
+    "node and context docker-desktop, root-owned 0755 hostpath volumes under /var/lib/k8s-pvs); the toolkit then "
+    "sees it as Docker Desktop. Default: the flavor this host ran last (plain the first time)."
+)
+
 
 def _console():
     from rich.console import Console
@@ -11,9 +18,10 @@ def _console():
 @task(
     help={
         "provider": "auto, local (build and run Kubernetes on this Linux host) or docker-desktop; default traderadmin.provider (auto)",
+        "flavor": _FLAVOR_HELP,
     }
 )
-def up(c, provider=None):
+def up(c, provider=None, flavor=None):
     """Start the cluster (idempotent: seconds when it already runs) and wait until its node is Ready."""
     import time
 
@@ -22,9 +30,9 @@ def up(c, provider=None):
     console = _console()
     started = time.monotonic()
     try:
-        name, why = providers.resolve_provider_name(provider or c.config.traderadmin.provider)
+        name, why = providers.resolve_provider_name(provider or ("local" if flavor else c.config.traderadmin.provider))
         console.print(f"Provider [bold]{name}[/bold] ({why})")
-        chosen = providers.get_provider(name)
+        chosen = providers.get_provider(name, flavor)
         with console.status("starting", spinner="dots") as status:
             result = chosen.up(progress=status.update, log=console.log)
     except providers.ProviderError as exc:
@@ -36,9 +44,10 @@ def up(c, provider=None):
     )
 
 
-@task(help={"provider": "auto, local or docker-desktop; default traderadmin.provider (auto)"})
+@task(help={"provider": "auto, local or docker-desktop; default traderadmin.provider (auto). "
+                        "`--provider local` stops the local cluster whichever flavor it runs"})
 def down(c, provider=None):
-    """Stop the cluster: every component and pod, mounts and network rules (local provider)."""
+    """Stop the cluster: every component and pod, mounts and network rules (local provider, any flavor)."""
     from traderadmin.cluster import providers
 
     console = _console()
@@ -52,15 +61,17 @@ def down(c, provider=None):
     console.print(message)
 
 
-@task(help={"provider": "auto, local or docker-desktop; default traderadmin.provider (auto)", "json": "print the status as JSON"})
-def status(c, provider=None, json=False):
-    """Show the provider, node readiness and (local) each component with its memory; exit 1 if not Ready."""
+@task(help={"provider": "auto, local or docker-desktop; default traderadmin.provider (auto)",
+            "flavor": "local provider only: the flavor to report on (default: the one running)",
+            "json": "print the status as JSON"})
+def status(c, provider=None, flavor=None, json=False):
+    """Show the provider (as the cluster is recognised), its mode, node readiness and (local) each component; exit 1 if not Ready."""
     import json as jsonlib
 
     from traderadmin.cluster import providers
 
     try:
-        result = providers.get_provider(provider or c.config.traderadmin.provider).status()
+        result = providers.get_provider(provider or ("local" if flavor else c.config.traderadmin.provider), flavor).status()
     except providers.ProviderError as exc:
         _console().print(f"[red]{exc}[/red]")
         raise SystemExit(1)

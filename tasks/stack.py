@@ -79,7 +79,7 @@ def deploy(c, namespace=None, host_network=False, timeout=None, confirm_live=Fal
     try:
         settings = c.config.traderadmin
         report = stack.deploy_stack(
-            kube, root=ROOT, files=config_files(c), namespace=ns, provider=provider.name,
+            kube, root=ROOT, files=config_files(c), namespace=ns, provider=status.provider,
             desktop_mode=status.mode or None, confirm_live=confirm_live,
             host_network=host_network or settings.host_network,
             timeout=float(timeout or settings.deploy_timeout), progress=(lambda p, m: None) if json else _progress(out))
@@ -90,11 +90,11 @@ def deploy(c, namespace=None, host_network=False, timeout=None, confirm_live=Fal
         return
     from traderadmin.cluster.doctor import tws_address_finding
 
-    tws = tws_address_finding(read_config(c), provider.name, host_network or settings.host_network)
+    tws = tws_address_finding(read_config(c), status.provider, host_network or settings.host_network)
     if not tws.ok:
         out.print(f"[yellow]! {tws.detail}[/]\n  fix: {tws.fix}")
     verdict = "changed" if report.changed else "nothing changed"
-    out.print(f"[green]✓[/] deployed to {provider.name} ({status.mode or provider.context}) namespace {ns} "
+    out.print(f"[green]✓[/] deployed to {status.provider} ({status.mode or provider.context}) namespace {ns} "
               f"in {report.seconds:.1f} s — {verdict}")
     out.print(_status_table(c, kube, ns)[0])
 

@@ -8,18 +8,28 @@ from ._common import ROOT
     "only": "Run only the steps whose name contains this word (e.g. go, pytest, app).",
     "pytest_args": "Extra arguments for pytest, e.g. \"-k reload -x\" or \"--keep-namespace\".",
     "fail_fast": "Stop at the first failing step.",
-    "provider": "Cluster for the acceptance gate: auto (default), local or docker-desktop.",
+    "provider": "Cluster for the acceptance gate: auto (default: the local cluster's flavors on Linux as root, "
+                "else Docker Desktop), local or docker-desktop.",
+    "flavors": "Local cluster flavors the gate runs on, one after the other, comma-separated "
+               "(default plain,kubeadm: our own cluster, then Docker Desktop's kubeadm mode reproduced).",
 })
-def all_(c, only=None, pytest_args="", fail_fast=False, provider=None):
-    """Run everything: Go vet/tests, unit tests, the acceptance gate on a live cluster, the desktop app smoke test."""
+def all_(c, only=None, pytest_args="", fail_fast=False, provider=None, flavors="plain,kubeadm"):
+    """Run everything: Go vet/tests, unit tests, the acceptance gate on each cluster flavor, the desktop app smoke test."""
     import shlex
     import shutil
 
     from traderadmin import testrun
+    from traderadmin.errors import ToolkitError
+    from traderadmin.localcluster.host import linux_root_debian
 
     reports = ROOT / "reports"
     reports.mkdir(exist_ok=True)
-    chosen = [s for s in testrun.steps(ROOT, reports, shlex.split(pytest_args), provider or c.config.traderadmin.provider)
+    try:
+        passes = testrun.gate_passes(provider or c.config.traderadmin.provider,
+                                     [f.strip() for f in flavors.split(",") if f.strip()], linux_root_debian())
+    except ToolkitError as e:
+        raise Exit(f"invoke test: {e}", code=2)
+    chosen = [s for s in testrun.steps(ROOT, reports, shlex.split(pytest_args), passes)
               if not only or only in s.name]
     if any("bootstrap" in s.name for s in chosen):
         shutil.rmtree(ROOT / "build" / "app", ignore_errors=True)  # the app is rendered afresh from template/

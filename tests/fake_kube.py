@@ -9,15 +9,26 @@ from traderadmin.kube import ExecResult
 
 
 def pod(name: str, app: str, phase: str = "Running", waiting: str | None = None, restarts: int = 0,
-        ready: bool = True, message: str = "", scheduled: bool = True) -> NS:
+        ready: bool = True, message: str = "", scheduled: bool = True, init: list[NS] | None = None) -> NS:
     state = NS(waiting=NS(reason=waiting, message=message) if waiting else None)
     conditions = [NS(type="Ready", status="True" if ready else "False", message="")]
     if not scheduled:
         conditions.append(NS(type="PodScheduled", status="False", message="0/1 nodes: unbound PVC"))
     return NS(metadata=NS(name=name, labels={"app.kubernetes.io/name": app}, deletion_timestamp=None, uid=name),
               status=NS(phase=phase, conditions=conditions,
+                        init_container_statuses=init or [],
                         container_statuses=[NS(name=app, image=f"traderadmin/{app}:t", state=state,
                                                restart_count=restarts, ready=ready)]))
+
+
+def init_container(name: str, exit_code: int | None = None, waiting: str | None = None, running: bool = False,
+                   restarts: int = 0) -> NS:
+    """An init container's status: `exit_code` alone is its current end; with `waiting`, its last one."""
+    ended = NS(exit_code=exit_code) if exit_code is not None else None
+    state = NS(waiting=NS(reason=waiting, message="") if waiting else None, running=NS() if running else None,
+               terminated=None if waiting else ended)
+    return NS(name=name, image="traderadmin/configwriter:t", state=state,
+              last_state=NS(terminated=ended if waiting else None), restart_count=restarts, ready=False)
 
 
 def deployment(generation=2, observed=2, replicas=1, updated=1, ready=1, available=1, total=1) -> NS:
@@ -33,6 +44,7 @@ class FakeKube:
         self.status: dict[str, Any] = {}  # pod name -> /status dict, or a list consumed per call
         self.readyz: dict[str, tuple[int, str]] = {}
         self.logs_by_pod: dict[str, str] = {}
+        self.logs_read: list[tuple[str, str | None, bool]] = []  # (pod, container, previous)
         self.execs: list[tuple[str, list[str]]] = []
         self.volume: dict[str, Any] = {"sha256": None}
         fake = self
@@ -60,6 +72,7 @@ class FakeKube:
         return 200, json.dumps(value)
 
     def logs(self, namespace, pod, container=None, tail=20, previous=False):
+        self.logs_read.append((pod, container, previous))
         return self.logs_by_pod.get(pod, "")
 
     def exec(self, namespace, pod, argv, container=None, timeout=30, check=True):

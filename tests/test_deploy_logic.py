@@ -2,7 +2,7 @@
 import pytest
 
 from traderadmin import deploy
-from tests.fake_kube import FakeKube, deployment, pod
+from tests.fake_kube import FakeKube, deployment, init_container, pod
 
 
 @pytest.mark.parametrize("d,done,words", [
@@ -38,6 +38,70 @@ def test_explain_shows_why_a_running_service_is_not_ready():
     kube.pods = [pod("s-1", "scanner", ready=False)]
     kube.readyz["s-1"] = (503, '{"ready": false, "error": "config file missing"}')
     assert "config file missing" in deploy.explain(kube, "ns", "scanner")
+
+
+@pytest.mark.parametrize("said,words,blames_the_volume", [
+    ("config folder /config is not writable: permission denied",
+     ["w-1", "/config", "not writable by the writer (uid 65532)", "Docker Desktop's hostpath",
+      "volume-owner init container did not fix it", "permission denied",
+      "kubectl label namespace ns pod-security.kubernetes.io/enforce=baseline",
+      "pre-create the claim's directory writable by uid 65532"], True),
+    ("listener not up yet", ["w-1: running but not ready", "listener not up yet"], False),
+])
+def test_explain_reads_the_writers_readiness(said, words, blames_the_volume):
+    kube = FakeKube()
+    kube.pods = [pod("w-1", "config-writer", ready=False)]
+    kube.readyz["w-1"] = (503, f'{{"ready": false, "error": "{said}"}}')
+    asked = []
+    answer = kube.proxy_get
+    kube.proxy_get = lambda ns, name, port, path, timeout=5: (
+        asked.append((name, port, path)) or answer(ns, name, port, path))
+    reason = deploy.explain(kube, "ns", "config-writer")
+    assert asked == [("w-1", deploy.WRITER_PORT, "readyz")]
+    for w in words:
+        assert w in reason
+    assert ("volume-owner" in reason) is blames_the_volume
+
+
+@pytest.mark.parametrize("status,previous", [
+    (init_container("volume-owner", exit_code=1), False),
+    (init_container("volume-owner", exit_code=1, waiting="CrashLoopBackOff", restarts=3), True),
+])
+def test_explain_names_a_failed_init_container_its_exit_code_log_and_fix(status, previous):
+    kube = FakeKube()
+    kube.pods = [pod("w-1", "config-writer", "Pending", waiting="PodInitializing", ready=False, init=[status])]
+    kube.logs_by_pod["w-1"] = "configwriter: cannot give /config to uid 65532: lchown /config: operation not permitted"
+    reason = deploy.explain(kube, "ns", "config-writer")
+    for words in ["w-1: init container volume-owner failed (exit code 1", "operation not permitted",
+                  "may run as root with CAP_CHOWN", "pod-security.kubernetes.io/enforce=baseline"]:
+        assert words in reason
+    assert kube.logs_read == [("w-1", "volume-owner", previous)], "the failed instance's log, of the init container"
+
+
+@pytest.mark.parametrize("status,words", [
+    (init_container("migrate", exit_code=2), "`kubectl -n ns logs w-1 -c migrate` shows all of it"),
+    (init_container("volume-owner", running=True), "waiting for init container volume-owner to finish"),
+    (init_container("volume-owner", waiting="ErrImageNeverPull"), "not in the cluster's image store"),
+    (init_container("volume-owner", exit_code=0), "pending (creating containers)"),
+])
+def test_explain_follows_init_containers(status, words):
+    kube = FakeKube()
+    kube.pods = [pod("w-1", "config-writer", "Pending", waiting="PodInitializing", ready=False, init=[status])]
+    assert words in deploy.explain(kube, "ns", "config-writer")
+
+
+def test_an_unreadable_log_does_not_hide_the_failed_init_container():
+    from traderadmin.kube import KubeError
+
+    kube = FakeKube()
+    kube.pods = [pod("w-1", "config-writer", "Pending", ready=False, init=[init_container("volume-owner", exit_code=1)])]
+
+    def gone(*args, **kwargs):
+        raise KubeError("container volume-owner not found")
+
+    kube.logs = gone
+    reason = deploy.explain(kube, "ns", "config-writer")
+    assert "init container volume-owner failed" in reason and "could not be read" in reason
 
 
 def test_wait_gives_up_with_every_stuck_reason():

@@ -1,6 +1,10 @@
 """The Go build modules: what they require, replace and stamp into the binaries."""
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+
 from traderadmin.localcluster import gobuild, versions
 
 
@@ -35,7 +39,7 @@ def test_build_outputs_every_component_and_the_helpers():
     for component in ("kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy", "kubectl"):
         assert f"k8s.io/kubernetes/cmd/{component}" in packages
     helpers = [p for p, _ in gobuild.helpers_build().targets]
-    assert helpers == ["./hostpath-provisioner", "./pause"]
+    assert helpers == ["./hostpath-provisioner", "./pause", "./runc-oom-clamp"]
     assert gobuild.etcd_build().targets == (("go.etcd.io/etcd/server/v3", "etcd"),)
 
 
@@ -56,3 +60,36 @@ def test_cached_build_is_a_directory_check(tmp_path, monkeypatch):
 
 def test_staging_version():
     assert versions.staging_version("v1.34.4") == "v0.34.4"
+
+
+def test_cri_dockerd_module_builds_the_fork_under_the_upstream_path():
+    text = gobuild.cri_dockerd_go_mod()
+    assert "require github.com/Mirantis/cri-dockerd v0.0.0\n" in text
+    # Without the tool line, -mod=mod drops a requirement nothing imports.
+    assert "tool github.com/Mirantis/cri-dockerd\n" in text
+    assert f"\tgithub.com/Mirantis/cri-dockerd => github.com/k3s-io/cri-dockerd {versions.CRI_DOCKERD_VERSION}\n" in text
+    # The fork's own replaces are not inherited: they must all be repeated.
+    for module, target in versions.CRI_DOCKERD_REPLACES:
+        assert f"\t{module} => {target}\n" in text
+    build = gobuild.cri_dockerd_build()
+    assert build.targets == (("github.com/Mirantis/cri-dockerd", "cri-dockerd"),)
+    assert f"cmd/version.Version={versions.CRI_DOCKERD_VERSION}" in build.ldflags
+    assert build.env == {"GONOSUMDB": "github.com/k3s-io/cri-dockerd"}
+
+
+def test_cri_dockerd_is_built_only_when_a_flavor_needs_it():
+    assert "cri-dockerd" not in [b.name.split("-v")[0] for b in gobuild.all_builds(with_cri_dockerd=False)]
+    assert gobuild.all_builds(with_cri_dockerd=True)[-1].name == f"cri-dockerd-{versions.CRI_DOCKERD_VERSION}"
+
+
+def test_go_helpers_vet_and_pass_their_own_tests(tmp_path):
+    """The helpers build inside the Kubernetes module at `cluster.up`; their tests run here, alone."""
+    for name, src in gobuild.helpers_build().local_packages.items():
+        if not list(src.glob("*_test.go")):
+            continue
+        work = tmp_path / name
+        shutil.copytree(src, work)
+        subprocess.run(["go", "mod", "init", f"traderadmin.local/{name}"], cwd=work, check=True, capture_output=True)
+        for cmd in (["go", "vet", "./..."], ["go", "test", "-count=1", "./..."]):
+            proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env={**os.environ, "GOFLAGS": "-mod=mod"})
+            assert proc.returncode == 0, f"{name}: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"

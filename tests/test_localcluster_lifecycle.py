@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin.localcluster import lifecycle, processes
+from traderadmin.localcluster import flavors, lifecycle, processes
 from traderadmin.localcluster.components import Component, Health, components
 from traderadmin.localcluster.layout import Layout, Network
 
@@ -47,12 +47,14 @@ def test_socket_health_needs_a_listener_not_a_file(tmp_path):
     assert not lifecycle._healthy(Component("containerd", ("containerd",), socket=stale))
 
 
-def test_components_start_in_dependency_order(tmp_path):
+@pytest.mark.parametrize("flavor", list(flavors.FLAVORS.values()), ids=list(flavors.FLAVORS))
+def test_components_start_in_dependency_order(tmp_path, flavor):
     names = [c.name for c in components({n: Path(n) for n in (
         "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy",
-        "hostpath-provisioner")}, Layout(tmp_path), Network(), "node1", "192.0.2.10")]
-    assert names[:3] == ["containerd", "etcd", "kube-apiserver"]
-    assert set(names) == set(lifecycle.STOP_ORDER)
+        "hostpath-provisioner", "cri-dockerd")}, Layout(tmp_path), Network(), "node1", "192.0.2.10", flavor)]
+    assert names[:3] == [flavor.runtime, "etcd", "kube-apiserver"]
+    assert set(names) <= set(lifecycle.STOP_ORDER)
+    assert set(lifecycle.STOP_ORDER) - set(names) == {"containerd", "cri-dockerd"} - {flavor.runtime}
     # Down stops the node agents before the control plane they report to.
     assert lifecycle.STOP_ORDER.index("kubelet") < lifecycle.STOP_ORDER.index("kube-apiserver")
 

@@ -11,6 +11,15 @@ DEPLOYMENTS = {o["metadata"]["name"]: o for o in OBJS if o["kind"] == "Deploymen
 IMAGES = {f"traderadmin/{n}": f"traderadmin/{n}:abc123" for n in ("orchestrator", "scanner", "configwriter")}
 
 
+def _every_container(spec):
+    return spec.get("initContainers", []) + spec["containers"]
+
+
+def _effective(pod_sc, c, key):
+    """What the kubelet applies: the container's own setting wins over the pod's."""
+    return c.get("securityContext", {}).get(key, pod_sc.get(key))
+
+
 def test_the_stack_is_all_there():
     kinds = {(o["kind"], o["metadata"]["name"]) for o in OBJS}
     assert {("Namespace", "traderadmin"), ("PersistentVolumeClaim", "trader-config"),
@@ -33,14 +42,15 @@ def test_pods_are_locked_down(name):
     assert spec["securityContext"]["runAsNonRoot"] is True
     assert spec["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
     assert spec["automountServiceAccountToken"] is False
-    for c in spec["containers"]:
+    for c in _every_container(spec):
         sc = c["securityContext"]
         assert sc["allowPrivilegeEscalation"] is False and sc["readOnlyRootFilesystem"] is True
         assert sc["capabilities"]["drop"] == ["ALL"]
         assert {"requests", "limits"} <= c["resources"].keys()
+        assert c["imagePullPolicy"] == "IfNotPresent"
+    for c in spec["containers"]:  # init containers run to completion and take no probes
         assert c["readinessProbe"]["httpGet"]["path"] == "/readyz"
         assert c["livenessProbe"]["httpGet"]["path"] == "/healthz"
-        assert c["imagePullPolicy"] == "IfNotPresent"
 
 
 @pytest.mark.parametrize("name", ["orchestrator", "scanner"])
@@ -54,10 +64,60 @@ def test_services_mount_the_config_read_only_as_a_directory(name):
 
 
 def test_only_the_writer_mounts_the_config_read_write():
-    writers = [n for n, d in DEPLOYMENTS.items()
-               for m in d["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
-               if m["mountPath"] == "/config" and not m.get("readOnly")]
-    assert writers == ["config-writer"]
+    writers = []
+    for name, d in DEPLOYMENTS.items():
+        spec = d["spec"]["template"]["spec"]
+        claims = {v["name"] for v in spec["volumes"]
+                  if v.get("persistentVolumeClaim", {}).get("claimName") == "trader-config"}
+        writers += [(name, c["name"]) for c in _every_container(spec)
+                    for m in c.get("volumeMounts", []) if m["name"] in claims and not m.get("readOnly")]
+    assert sorted(writers) == [("config-writer", "config-writer"), ("config-writer", "volume-owner")], \
+        "the writer, and the init container that gives it the volume, are the only read-write mounts"
+
+
+def test_only_the_volume_owner_runs_as_root_and_holds_only_chown():
+    """Docker Desktop's and kind's volumes are root-owned and ignore fsGroup: one root chown, nothing more."""
+    root = []
+    for name, d in DEPLOYMENTS.items():
+        spec = d["spec"]["template"]["spec"]
+        for c in _every_container(spec):
+            if _effective(spec["securityContext"], c, "runAsUser") == 0:
+                root.append((name, c))
+    assert [(name, c["name"]) for name, c in root] == [("config-writer", "volume-owner")]
+    ((_, owner),) = root
+    writer = DEPLOYMENTS["config-writer"]["spec"]["template"]["spec"]
+    assert owner in writer["initContainers"], "root may only run to completion before the writer starts"
+    assert owner["args"] == ["own", "/config", "65532", "65532"]
+    assert owner["image"] == "traderadmin/configwriter" and owner["imagePullPolicy"] == "IfNotPresent"
+    sc = owner["securityContext"]
+    assert sc["runAsNonRoot"] is False, "the pod says runAsNonRoot: a root container must opt out or the kubelet refuses it"
+    assert sc["capabilities"] == {"drop": ["ALL"], "add": ["CHOWN"]}
+    assert sc["allowPrivilegeEscalation"] is False and sc["readOnlyRootFilesystem"] is True
+    assert {"requests", "limits"} <= owner["resources"].keys()
+    assert [m["mountPath"] for m in owner["volumeMounts"]] == ["/config"]
+
+
+@pytest.mark.parametrize("name", sorted(DEPLOYMENTS))
+def test_every_other_container_runs_as_non_root_with_nothing_added(name):
+    spec = DEPLOYMENTS[name]["spec"]["template"]["spec"]
+    pod_sc = spec["securityContext"]
+    for c in _every_container(spec):
+        if c["name"] == "volume-owner" and name == "config-writer":
+            continue
+        assert _effective(pod_sc, c, "runAsNonRoot") is True, c["name"]
+        assert _effective(pod_sc, c, "runAsUser") not in (None, 0), c["name"]
+        assert c["securityContext"]["capabilities"] == {"drop": ["ALL"]}, c["name"]
+
+
+def test_the_toolkit_knows_the_writers_port_uid_and_init_container():
+    from traderadmin import deploy
+
+    spec = DEPLOYMENTS["config-writer"]["spec"]["template"]["spec"]
+    (writer,) = spec["containers"]
+    assert writer["ports"][0]["containerPort"] == deploy.WRITER_PORT
+    assert spec["securityContext"]["runAsUser"] == deploy.WRITER_UID
+    (owner,) = spec["initContainers"]
+    assert owner["name"] == deploy.VOLUME_OWNER and owner["args"][2:] == [str(deploy.WRITER_UID)] * 2
 
 
 def test_render_places_everything_in_one_namespace_with_tagged_images():
@@ -69,7 +129,8 @@ def test_render_places_everything_in_one_namespace_with_tagged_images():
             assert o["metadata"]["name"] == "gate-123"
         else:
             assert o["metadata"]["namespace"] == "gate-123"
-        for c in o.get("spec", {}).get("template", {}).get("spec", {}).get("containers", []):
+        spec = o.get("spec", {}).get("template", {}).get("spec", {})
+        for c in spec.get("containers", []) + spec.get("initContainers", []):
             assert c["image"].endswith(":abc123")
     (rb,) = [o for o in objs if o["kind"] == "RoleBinding"]
     assert rb["subjects"][0]["namespace"] == "gate-123"

@@ -1,9 +1,10 @@
 """Apply deploy/ with server-side apply, prune what left it, and wait until it all runs.
 
 Waiting explains itself: when a rollout does not finish, the reason a person
-would dig out with kubectl (an image that cannot be pulled, a crash loop and
-its last log lines, a claim that does not bind, a failing readiness check) is
-said in one line with its fix.
+would dig out with kubectl (an image that cannot be pulled, a crash loop or a
+failed init container and its last log lines, a claim that does not bind, a
+failing readiness check, a config volume the writer cannot write) is said in
+one paragraph with its fix.
 """
 from __future__ import annotations
 
@@ -23,6 +24,11 @@ WRITER = "config-writer"
 CONFIG_DIR = "/config"
 CONFIG_NAME = "config.toml"
 SERVICE_PORTS = {"orchestrator": 8080, "scanner": 8081}
+# As deploy/30-config-writer.yaml has them: the writer's /readyz port, its uid, and the
+# init container that gives it the volume where fsGroup is ignored (hostPath volumes).
+WRITER_PORT = 8082
+WRITER_UID = 65532
+VOLUME_OWNER = "volume-owner"
 # Kinds `deploy/` may hold, so pruning knows where to look for leftovers. Claims are
 # never pruned: the config volume goes only with `invoke down --purge`.
 PRUNABLE = [("v1", "Service"), ("v1", "ServiceAccount"), ("v1", "ConfigMap"), ("apps/v1", "Deployment"),
@@ -199,32 +205,101 @@ def explain(kube: Kube, namespace: str, deployment: str) -> str:
 
 
 def _explain(kube: Kube, namespace: str, deployment: str) -> str:
+    port = WRITER_PORT if deployment == WRITER else SERVICE_PORTS.get(deployment)
     for pod in _pods(kube, namespace, deployment):
         name = pod.metadata.name
+        # Init containers first: until they finish, the others only wait (PodInitializing).
+        for cs in pod.status.init_container_statuses or []:
+            if reason := _init_problem(kube, namespace, name, cs):
+                return reason
         for cs in pod.status.container_statuses or []:
-            waiting = cs.state.waiting if cs.state else None
-            if waiting and waiting.reason in ("ErrImagePull", "ImagePullBackOff"):
-                return (f"{name}: image {cs.image} cannot be pulled ({waiting.reason}); no registry is used: "
-                        "the image must be loaded into the cluster — run `invoke deploy` (it loads them) "
-                        "or, on Docker Desktop's kind mode, turn on the containerd image store")
-            if waiting and waiting.reason == "ErrImageNeverPull":
-                return (f"{name}: image {cs.image} is not in the cluster's image store (ErrImageNeverPull); "
-                        "on Docker Desktop's kind mode turn on 'Use containerd for pulling and storing images'")
-            if waiting and waiting.reason == "CrashLoopBackOff":
-                tail = kube.logs(namespace, name, cs.name, tail=5, previous=True).strip()
-                return f"{name}: crashing (CrashLoopBackOff, {cs.restart_count} restarts); last log lines:\n{tail}"
-            if waiting and waiting.reason and waiting.reason not in ("ContainerCreating", "PodInitializing"):
-                return f"{name}: {waiting.reason}: {waiting.message or ''}".strip()
+            if reason := _container_problem(kube, namespace, name, cs):
+                return reason
         if pod.status.phase == "Pending":
             for cond in pod.status.conditions or []:
                 if cond.type == "PodScheduled" and cond.status == "False":
                     return f"{name}: not scheduled: {cond.message}" + _pvc_hint(kube, namespace)
             return f"{name}: pending (creating containers)"
-        if pod.status.phase == "Running" and deployment in SERVICE_PORTS:
-            status, body = kube.proxy_get(namespace, name, SERVICE_PORTS[deployment], "readyz")
-            if status != 200:
-                return f"{name}: running but not ready: {body.strip()[:300]}"
+        if pod.status.phase == "Running" and port:
+            if reason := _not_ready(kube, namespace, name, deployment, port):
+                return reason
     return ""
+
+
+def _container_problem(kube: Kube, namespace: str, pod: str, cs: Any) -> str:
+    waiting = cs.state.waiting if cs.state else None
+    if waiting and waiting.reason in ("ErrImagePull", "ImagePullBackOff"):
+        return (f"{pod}: image {cs.image} cannot be pulled ({waiting.reason}); no registry is used: "
+                "the image must be loaded into the cluster — run `invoke deploy` (it loads them) "
+                "or, on Docker Desktop's kind mode, turn on the containerd image store")
+    if waiting and waiting.reason == "ErrImageNeverPull":
+        return (f"{pod}: image {cs.image} is not in the cluster's image store (ErrImageNeverPull); "
+                "on Docker Desktop's kind mode turn on 'Use containerd for pulling and storing images'")
+    if waiting and waiting.reason == "CrashLoopBackOff":
+        tail = _tail(kube, namespace, pod, cs.name, previous=True)
+        return f"{pod}: crashing (CrashLoopBackOff, {cs.restart_count} restarts); last log lines:\n{tail}"
+    if waiting and waiting.reason and waiting.reason not in ("ContainerCreating", "PodInitializing"):
+        return f"{pod}: {waiting.reason}: {waiting.message or ''}".strip()
+    return ""
+
+
+def _init_problem(kube: Kube, namespace: str, pod: str, cs: Any) -> str:
+    """Why init container `cs` holds the pod back: it failed, it is still at work, or it cannot start."""
+    state = cs.state
+    if state and state.terminated and state.terminated.exit_code != 0:
+        return _init_failed(kube, namespace, pod, cs, state.terminated.exit_code, previous=False)
+    if state and state.waiting and state.waiting.reason in ("CrashLoopBackOff", "Error"):
+        last = cs.last_state.terminated if cs.last_state else None
+        return _init_failed(kube, namespace, pod, cs, last.exit_code if last else None, previous=True)
+    if state and state.running:
+        return f"{pod}: waiting for init container {cs.name} to finish"
+    return _container_problem(kube, namespace, pod, cs)
+
+
+def _init_failed(kube: Kube, namespace: str, pod: str, cs: Any, exit_code: int | None, previous: bool) -> str:
+    code = f"exit code {exit_code}" if exit_code is not None else "exit code unknown"
+    if cs.name == VOLUME_OWNER:
+        fix = f"the cause is in its log below; usually: {_volume_fix(namespace)}"
+    else:
+        fix = (f"the cause is in its log below; `kubectl -n {namespace} logs {pod} -c {cs.name}"
+               f"{' --previous' if previous else ''}` shows all of it")
+    tail = _tail(kube, namespace, pod, cs.name, previous=previous)
+    return (f"{pod}: init container {cs.name} failed ({code}, {cs.restart_count} restarts), so the pod's "
+            f"containers never start; fix: {fix}; last log lines:\n{tail}")
+
+
+def _not_ready(kube: Kube, namespace: str, pod: str, deployment: str, port: int) -> str:
+    status, body = kube.proxy_get(namespace, pod, port, "readyz")
+    if status == 200:
+        return ""
+    if deployment == WRITER and "not writable" in body:
+        return (f"{pod}: the config volume at {CONFIG_DIR} is not writable by the writer (uid {WRITER_UID}): "
+                "the claim's directory is owned by another user (as on Docker Desktop's hostpath and kind's "
+                f"local-path volumes) and the {VOLUME_OWNER} init container did not fix it "
+                f"(/readyz: {_readyz_error(body)}); fix: {_volume_fix(namespace)}")
+    return f"{pod}: running but not ready: {body.strip()[:300]}"
+
+
+def _readyz_error(body: str) -> str:
+    try:
+        return str(json.loads(body)["error"])[:300]
+    except (ValueError, KeyError, TypeError):
+        return body.strip()[:300]
+
+
+def _volume_fix(namespace: str) -> str:
+    return (f"make sure the {VOLUME_OWNER} init container may run as root with CAP_CHOWN (a PodSecurity "
+            f"'restricted' namespace forbids it: `kubectl label namespace {namespace} "
+            "pod-security.kubernetes.io/enforce=baseline --overwrite`) or pre-create the claim's directory "
+            f"writable by uid {WRITER_UID}")
+
+
+def _tail(kube: Kube, namespace: str, pod: str, container: str, previous: bool) -> str:
+    # The log is a bonus: failing to read it must not hide the reason already found.
+    try:
+        return kube.logs(namespace, pod, container, tail=5, previous=previous).strip()
+    except KubeError as e:
+        return f"(its log could not be read: {e})"
 
 
 def _pvc_hint(kube: Kube, namespace: str) -> str:

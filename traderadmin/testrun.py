@@ -38,20 +38,55 @@ def _invoke(*args: str) -> list[str]:
     return [sys.executable, "-m", "invoke", *args]
 
 
-def steps(root: Path, reports: Path, pytest_args: list[str] | None = None, provider: str = "auto") -> list[Step]:
-    """Every step of the suite, in order."""
+@dataclass(frozen=True)
+class GatePass:
+    """One cluster the acceptance gate runs on: how to bring it up, and what it must be recognised as."""
+
+    name: str
+    cluster_up: list[str]  # arguments of `invoke cluster.up`
+    provider: str  # --provider for pytest
+    expect: str = ""  # --expect-cluster: provider or provider/mode; "" for no expectation
+
+
+def gate_passes(provider: str, local_flavors: list[str], local_possible: bool) -> list[GatePass]:
+    """The clusters the gate runs on: each local flavor in turn where the local cluster can
+    run and no other provider was asked for, else the one provider asked for."""
+    if provider in ("auto", "local") and local_possible:
+        from traderadmin.localcluster import flavors
+
+        chosen = [flavors.get(name) for name in local_flavors]
+        return [GatePass(f.name, ["--provider=local", f"--flavor={f.name}"], f.looks_like, f.recognised_as)
+                for f in chosen]
+    return [GatePass(provider, [f"--provider={provider}"], provider)]
+
+
+def steps(root: Path, reports: Path, pytest_args: list[str] | None = None,
+          passes: list[GatePass] | None = None) -> list[Step]:
+    """Every step of the suite, in order. The first pass runs every pytest test; later passes
+    run what talks to the cluster (the gate and tests/cluster) on their cluster."""
+    passes = passes or [GatePass("auto", ["--provider=auto"], "auto")]
     go = []
     for mod in (root / "services" / "scanner", root / "services" / "configwriter"):
         go.append(Step(f"go vet ({mod.name})", ["go", "vet", "./..."], mod))
         go.append(Step(f"go test ({mod.name})", ["go", "test", "-race", "-count=1", "./..."], mod))
     app_dir = root / "build" / "app"
-    py = [sys.executable, "-m", "pytest", "tests", "services/orchestrator/tests", "features",
-          f"--junitxml={reports / 'junit.xml'}", f"--cucumberjson={reports / 'cucumber.json'}",
-          f"--provider={provider}", *(pytest_args or [])]
+    cluster_steps = []
+    for index, gate in enumerate(passes):
+        suffix = "" if index == 0 else f"-{gate.name}"
+        selection = ["tests", "services/orchestrator/tests", "features"] if index == 0 else ["tests/cluster", "features"]
+        py = [sys.executable, "-m", "pytest", *selection,
+              f"--junitxml={reports / f'junit{suffix}.xml'}", f"--cucumberjson={reports / f'cucumber{suffix}.json'}",
+              f"--provider={gate.provider}", *([f"--expect-cluster={gate.expect}"] if gate.expect else []),
+              *(pytest_args or [])]
+        what = "unit, services, acceptance gate" if index == 0 else "tests/cluster, acceptance gate"
+        cluster_steps += [
+            Step(f"cluster up ({gate.name})", _invoke("cluster.up", *gate.cluster_up), root),
+            Step(f"pytest ({what}) on {gate.expect or gate.provider} [{gate.name}]", py, root,
+                 env={"TRADERADMIN_PROVIDER": gate.provider}),
+        ]
     return go + [
         Step("prerequisites (desktop app)", _invoke("app.prereqs", "--smoke"), root),
-        Step("cluster up", _invoke("cluster.up", f"--provider={provider}"), root),
-        Step("pytest (unit, services, acceptance gate)", py, root),
+        *cluster_steps,
         Step("bootstrap (render the desktop app)", _invoke("bootstrap", "--no-input", f"--output-dir={app_dir}"), root),
         Step("desktop app smoke (wails build, Xvfb, screenshot)",
              _invoke("app.smoke", f"--app-dir={app_dir / 'TraderAdmin'}", f"--out-dir={reports / 'app-smoke'}"), root),

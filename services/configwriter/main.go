@@ -5,6 +5,7 @@
 //	configwriter serve --dir /config --addr :8080
 //	configwriter put PATH SHA256 BASE64
 //	configwriter stat PATH
+//	configwriter own DIR UID GID   (init container, as root with CAP_CHOWN only)
 package main
 
 import (
@@ -21,7 +22,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: configwriter serve|put|stat ...")
+		return fmt.Errorf("usage: configwriter serve|put|stat|own ...")
 	}
 	switch args[0] {
 	case "serve":
@@ -36,6 +37,11 @@ func run(args []string) error {
 			return fmt.Errorf("usage: configwriter stat PATH")
 		}
 		return stat(args[1], os.Stdout)
+	case "own":
+		if len(args) != 4 {
+			return fmt.Errorf("usage: configwriter own DIR UID GID")
+		}
+		return own(args[1], args[2], args[3], os.Stdout)
 	}
-	return fmt.Errorf("unknown command %q: want serve, put or stat", args[0])
+	return fmt.Errorf("unknown command %q: want serve, put, stat or own", args[0])
 }

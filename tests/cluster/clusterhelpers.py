@@ -31,3 +31,55 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.5):
             return last
         time.sleep(interval)
     pytest.fail(f"{what} not reached within {timeout:.0f}s (last: {last!r})")
+
+
+def probe_pod_body(name: str, image: str, claim: str) -> client.V1Pod:
+    """The probe as a non-root pod with every capability dropped, the claim mounted at /data."""
+    security = client.V1SecurityContext(
+        run_as_non_root=True,
+        run_as_user=65532,
+        read_only_root_filesystem=True,
+        allow_privilege_escalation=False,
+        capabilities=client.V1Capabilities(drop=["ALL"]),
+    )
+    return client.V1Pod(
+        metadata=client.V1ObjectMeta(name=name, labels={"app": name}),
+        spec=client.V1PodSpec(
+            containers=[
+                client.V1Container(
+                    name="probe",
+                    image=image,
+                    # Never: the test must prove the image came from the local store, not a registry.
+                    image_pull_policy="Never",
+                    ports=[client.V1ContainerPort(container_port=PROBE_PORT)],
+                    security_context=security,
+                    volume_mounts=[client.V1VolumeMount(name="data", mount_path="/data")],
+                    readiness_probe=client.V1Probe(
+                        http_get=client.V1HTTPGetAction(path="/status", port=PROBE_PORT), period_seconds=1
+                    ),
+                    resources=client.V1ResourceRequirements(
+                        requests={"cpu": "10m", "memory": "16Mi"}, limits={"cpu": "200m", "memory": "64Mi"}
+                    ),
+                )
+            ],
+            volumes=[
+                client.V1Volume(
+                    name="data",
+                    persistent_volume_claim=client.V1PersistentVolumeClaimVolumeSource(claim_name=claim),
+                )
+            ],
+            termination_grace_period_seconds=2,
+        ),
+    )
+
+
+def wait_probe_ready(core: client.CoreV1Api, namespace: str, name: str, timeout: float = 120) -> None:
+    def ready():
+        status = core.read_namespaced_pod(name, namespace).status
+        waiting = [c.state.waiting for c in status.container_statuses or [] if c.state and c.state.waiting]
+        if waiting and waiting[0].reason in ("ErrImageNeverPull", "CreateContainerConfigError", "CrashLoopBackOff"):
+            pytest.fail(f"probe pod {name} cannot start: {waiting[0].reason}: {waiting[0].message}")
+        conditions = {c.type: c.status for c in status.conditions or []}
+        return conditions.get("Ready") == "True"
+
+    wait_for(ready, timeout, f"probe pod {name} Ready")

@@ -17,7 +17,7 @@ from traderadmin.cluster import kube
 from traderadmin.cluster.providers import ProviderError, get_provider
 from traderadmin.images import deliver_images, docker_client
 
-from clusterhelpers import PROBE_PORT, claim_body, wait_for
+from clusterhelpers import claim_body, probe_pod_body, wait_for, wait_probe_ready
 
 PROBE_SRC = Path(__file__).parent / "probe" / "main.go"
 
@@ -71,7 +71,8 @@ def probe_image(provider, tmp_path_factory) -> str:
     subprocess.run(["docker", "build", "-q", "-t", ref, str(work)], check=True, capture_output=True,
                    env={**os.environ, "DOCKER_BUILDKIT": "0"})
     # The same delivery `invoke deploy` uses, chosen by the provider and its mode.
-    deliver_images([ref], provider.name, client=docker_client(), desktop_mode=provider.status().mode or None)
+    status = provider.status()
+    deliver_images([ref], status.provider, client=docker_client(), desktop_mode=status.mode or None)
     return ref
 
 
@@ -83,52 +84,9 @@ def claim(core, namespace) -> str:
 
 @pytest.fixture(scope="session")
 def probe_pod(core, namespace, probe_image, claim) -> str:
-    security = client.V1SecurityContext(
-        run_as_non_root=True,
-        run_as_user=65532,
-        read_only_root_filesystem=True,
-        allow_privilege_escalation=False,
-        capabilities=client.V1Capabilities(drop=["ALL"]),
-    )
-    pod = client.V1Pod(
-        metadata=client.V1ObjectMeta(name="probe", labels={"app": "probe"}),
-        spec=client.V1PodSpec(
-            containers=[
-                client.V1Container(
-                    name="probe",
-                    image=probe_image,
-                    # Never: the test must prove the image came from the local store, not a registry.
-                    image_pull_policy="Never",
-                    ports=[client.V1ContainerPort(container_port=PROBE_PORT)],
-                    security_context=security,
-                    volume_mounts=[client.V1VolumeMount(name="data", mount_path="/data")],
-                    readiness_probe=client.V1Probe(
-                        http_get=client.V1HTTPGetAction(path="/status", port=PROBE_PORT), period_seconds=1
-                    ),
-                    resources=client.V1ResourceRequirements(
-                        requests={"cpu": "10m", "memory": "16Mi"}, limits={"cpu": "200m", "memory": "64Mi"}
-                    ),
-                )
-            ],
-            volumes=[
-                client.V1Volume(
-                    name="data",
-                    persistent_volume_claim=client.V1PersistentVolumeClaimVolumeSource(claim_name=claim),
-                )
-            ],
-            termination_grace_period_seconds=2,
-        ),
-    )
+    pod = probe_pod_body("probe", probe_image, claim)
     core.create_namespaced_pod(namespace, pod)
 
-    def ready():
-        status = core.read_namespaced_pod("probe", namespace).status
-        waiting = [c.state.waiting for c in status.container_statuses or [] if c.state and c.state.waiting]
-        if waiting and waiting[0].reason in ("ErrImageNeverPull", "CreateContainerConfigError", "CrashLoopBackOff"):
-            pytest.fail(f"probe pod cannot start: {waiting[0].reason}: {waiting[0].message}")
-        conditions = {c.type: c.status for c in status.conditions or []}
-        return conditions.get("Ready") == "True"
-
-    wait_for(ready, 120, "probe pod Ready")
+    wait_probe_ready(core, namespace, "probe")
     return "probe"
 

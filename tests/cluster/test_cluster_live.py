@@ -51,15 +51,18 @@ def test_pod_runs_a_locally_built_image_without_pulling(core, namespace, probe_p
     assert any("already present" in (e.message or "") for e in events if e.reason == "Pulled")
 
 
-def test_claim_binds_to_hostpath_and_is_writable_by_a_non_root_pod(core, namespace, claim, probe_pod):
+def test_claim_binds_to_a_root_owned_0755_hostpath_folder_a_non_root_pod_cannot_write(core, namespace, claim, probe_pod):
+    """Docker Desktop's semantics (docker.io/hostpath, kind's local-path): what the stack must cope with."""
     pvc = wait_for(
         lambda: (p := core.read_namespaced_persistent_volume_claim(claim, namespace)).status.phase == "Bound" and p,
         60,
         "PVC Bound",
     )
     assert pvc.spec.storage_class_name == "hostpath"
-    _exec(core, namespace, probe_pod, "/probe", "write", "/data/hello.txt", "written through exec")
-    assert _exec(core, namespace, probe_pod, "/probe", "read", "/data/hello.txt") == "written through exec"
+    assert json.loads(_exec(core, namespace, probe_pod, "/probe", "stat", "/data")) == {"uid": 0, "gid": 0, "mode": "0755"}
+    out = _exec(core, namespace, probe_pod, "/probe", "write", "/data/hello.txt", "written through exec")
+    assert "permission denied" in out
+    assert "no such file" in _exec(core, namespace, probe_pod, "/probe", "read", "/data/hello.txt")
 
 
 def test_exec_through_the_api(core, namespace, probe_pod):

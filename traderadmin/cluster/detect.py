@@ -15,9 +15,17 @@ DOCKER_DESKTOP_KUBEADM_NODE = "docker-desktop"
 DOCKER_DESKTOP_KIND_PREFIX = "desktop-"
 CONTAINERD_SNAPSHOTTER = "io.containerd.snapshotter.v1"
 
-ENABLE_KUBERNETES_FIX = "Docker Desktop → Settings → Kubernetes → Enable Kubernetes → Apply & restart"
+# Docker Desktop's own words (docs "Explore the Kubernetes view", 4.51 and later; the
+# settings tab named in parentheses is where older releases keep the same switch).
+ENABLE_KUBERNETES_FIX = (
+    "in Docker Desktop open the Kubernetes view → Create cluster → choose Kubeadm (or kind) → Create "
+    "(before Docker Desktop 4.51: Settings → Kubernetes → Enable Kubernetes → Apply & restart)"
+)
+STOP_KUBERNETES_FIX = (
+    "Docker Desktop → Kubernetes view → Stop (before 4.51: Settings → Kubernetes → untick Enable Kubernetes)"
+)
 CONTAINERD_STORE_FIX = (
-    "Docker Desktop → Settings → General → 'Use containerd for pulling and storing images' → Apply & restart "
+    "Docker Desktop → Settings → General → tick 'Use containerd for pulling and storing images' → Apply "
     "(kind mode runs nodes in containers; only the containerd image store shares built images with them)"
 )
 

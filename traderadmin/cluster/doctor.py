@@ -142,21 +142,18 @@ def check_cluster() -> Finding:
     if provider.context not in contexts:
         fix = "invoke cluster.up" if name == "local" else detect.ENABLE_KUBERNETES_FIX
         return Finding(False, f"provider {name} ({why}): no {provider.context!r} context in kubeconfig", fix)
-    try:
-        detection, nodes = providers.detect_context(provider.context)
-    except kube.KubeError as exc:
+    status = provider.status()
+    if not status.reachable:
         fix = "invoke cluster.up" if name == "local" else f"start Docker Desktop; {detect.ENABLE_KUBERNETES_FIX}"
-        return Finding(False, str(exc), fix)
-    mode = f", {detection.mode} mode" if detection.mode else ""
-    summary = f"{detection.provider}{mode} via context {provider.context}: {detection.reason}"
-    if detection.provider != name or not detection.supported:
-        return Finding(False, summary, "switch to a supported provider: invoke cluster.up --provider local|docker-desktop")
-    if detection.problems:
-        return Finding(False, summary + "; " + "; ".join(detection.problems), detection.problems[0].split("Fix: ")[-1])
-    not_ready = [n.name for n in nodes if not n.ready]
-    if not_ready:
-        return Finding(False, f"{summary}; node(s) not Ready: {', '.join(not_ready)}", "invoke cluster.up")
-    return Finding(True, f"{summary}; {len(nodes)} node(s) Ready ({nodes[0].kubelet_version})")
+        return Finding(False, status.detail, fix)
+    # The status names the cluster as it is recognised (the local cluster's flavors stand in for others).
+    mode = f", {status.mode} mode" if status.mode else ""
+    summary = f"{status.provider}{mode} via context {provider.context}: {status.detail}"
+    if status.problems:
+        return Finding(False, summary + "; " + "; ".join(status.problems), status.problems[0].split("Fix: ")[-1])
+    if not status.node_ready:
+        return Finding(False, f"{summary}; node(s) not Ready: {', '.join(status.nodes)}", "invoke cluster.up")
+    return Finding(True, f"{summary}; {len(status.nodes)} node(s) Ready")
 
 
 @register("Go", "images")
@@ -245,8 +242,11 @@ def tws_address_check(config_path: Path, host_network: bool) -> DoctorCheck:
             config = tomllib.loads(config_path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             return Finding(False, f"cannot read {config_path}: {exc}", "invoke config.init, or invoke config.validate")
-        name, _ = providers.resolve_provider_name("auto")
-        return tws_address_finding(config, name, host_network)
+        try:
+            status = providers.get_provider("auto").status()
+        except providers.ProviderError as exc:
+            return Finding(False, str(exc), "invoke cluster.up")
+        return tws_address_finding(config, status.provider, host_network)
 
     return DoctorCheck("TWS address", "config", False, run)
 

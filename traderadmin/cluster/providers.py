@@ -58,7 +58,9 @@ def detect_context(context: str, kubeconfig: str | None = None) -> tuple[detect.
     return detection, nodes
 
 
-def _status_from(provider: str, context: str) -> ProviderStatus:
+def _status_from(provider: str, context: str, report_detected: bool = False) -> ProviderStatus:
+    """Status of `context` as its nodes tell it. `report_detected`: name the provider the
+    cluster is recognised as (the local cluster's flavors each stand in for another)."""
     try:
         detection, nodes = detect_context(context)
     except kube.KubeError as exc:
@@ -67,7 +69,7 @@ def _status_from(provider: str, context: str) -> ProviderStatus:
     if detection.provider != provider:
         problems.append(f"context {context!r} looks like provider {detection.provider!r}: {detection.reason}")
     return ProviderStatus(
-        provider,
+        detection.provider if report_detected else provider,
         context,
         reachable=True,
         node_ready=bool(nodes) and all(n.ready for n in nodes),
@@ -79,16 +81,29 @@ def _status_from(provider: str, context: str) -> ProviderStatus:
 
 
 class LocalProvider:
-    """The single-node cluster built from upstream sources (Linux, root)."""
+    """The single-node cluster built from upstream sources (Linux, root), in one of its flavors.
+
+    A flavor dresses it as another cluster (Docker Desktop's kubeadm mode, …); its
+    status then names the provider it is recognised as, found the way the real
+    one is found, so everything downstream treats it as that cluster.
+    """
 
     name = "local"
-    context = detect.LOCAL_CONTEXT
+
+    def __init__(self, flavor: str | None = None) -> None:
+        from traderadmin.localcluster import flavors, lifecycle
+
+        try:
+            self.flavor = flavors.get(flavor) if flavor else lifecycle.last_flavor() or flavors.DEFAULT
+        except flavors.FlavorError as exc:
+            raise ProviderError(str(exc)) from exc
+        self.context = self.flavor.context
 
     def up(self, progress: Progress, log: Progress) -> ProviderStatus:
         from traderadmin.localcluster import lifecycle
 
         try:
-            lifecycle.up(progress, log)
+            lifecycle.up(progress, log, self.flavor)
         except Exception as exc:
             raise ProviderError(str(exc)) from exc
         return self.status()
@@ -102,12 +117,14 @@ class LocalProvider:
     def status(self) -> ProviderStatus:
         from traderadmin.localcluster import lifecycle
 
-        local = lifecycle.status()
-        result = _status_from(self.name, self.context) if local.running else ProviderStatus(
+        local = lifecycle.status(self.flavor)
+        result = _status_from(self.flavor.looks_like, self.context, report_detected=True) if local.running else ProviderStatus(
             self.name, self.context, reachable=False, node_ready=False,
-            detail="local cluster is not running. Fix: invoke cluster.up --provider local",
+            detail=f"local cluster ({self.flavor.name}) is not running. "
+                   f"Fix: invoke cluster.up --provider local --flavor {self.flavor.name}",
         )
         result.extra = {
+            "flavor": local.flavor,
             "state_dir": local.state_dir,
             "kubeconfig": local.kubeconfig,
             "kubernetes_version": local.kubernetes_version,
@@ -139,13 +156,13 @@ class DockerDesktopProvider:
         return status
 
     def down(self, progress: Progress) -> str:
-        return "Docker Desktop manages its cluster; to stop it: Docker Desktop → Settings → Kubernetes → untick Enable Kubernetes"
+        return f"Docker Desktop manages its cluster; to stop it: {detect.STOP_KUBERNETES_FIX}"
 
     def status(self) -> ProviderStatus:
         return _status_from(self.name, self.context)
 
 
-PROVIDERS: dict[str, Callable[[], Provider]] = {
+PROVIDERS: dict[str, Callable[..., Provider]] = {
     "local": LocalProvider,
     "docker-desktop": DockerDesktopProvider,
 }
@@ -158,14 +175,24 @@ def resolve_provider_name(name: str = "auto") -> tuple[str, str]:
             raise ProviderError(f"Unknown provider {name!r}; choose one of: auto, {', '.join(PROVIDERS)}")
         return name, "asked for"
     contexts = [c.name for c in kube.list_contexts()[0]]
-    # A running local cluster wins: it is what this machine's user set up.
-    if detect.LOCAL_CONTEXT in contexts and linux_root_debian():
-        return "local", f"kubeconfig has the {detect.LOCAL_CONTEXT!r} context"
+    # The local cluster this host was set up with wins: it is what this machine's user chose.
+    if linux_root_debian():
+        from traderadmin.localcluster import lifecycle
+
+        served = lifecycle.served_context()
+        if served in contexts:
+            return "local", f"this host runs the local cluster (context {served!r})"
     try:
         return detect.auto_provider(contexts, detect.is_docker_desktop_engine(kube.docker_info()), linux_root_debian())
     except ValueError as exc:
         raise ProviderError(str(exc)) from exc
 
 
-def get_provider(name: str = "auto") -> Provider:
-    return PROVIDERS[resolve_provider_name(name)[0]]()
+def get_provider(name: str = "auto", flavor: str | None = None) -> Provider:
+    """The provider `name` resolves to; `flavor` picks the local cluster's (an error for any other)."""
+    resolved = resolve_provider_name(name)[0]
+    if resolved == "local":
+        return LocalProvider(flavor)
+    if flavor:
+        raise ProviderError(f"--flavor is for the local provider, not {resolved!r}")
+    return PROVIDERS[resolved]()

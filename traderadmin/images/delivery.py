@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from traderadmin.cluster.detect import uses_containerd_image_store
+from traderadmin.cluster.detect import CONTAINERD_STORE_FIX, uses_containerd_image_store
 from traderadmin.images.errors import DeliveryError
 from traderadmin.localcluster import images as containerd
 from traderadmin.localcluster.images import Ctr
@@ -57,8 +57,7 @@ def deliver_images(
         if desktop_mode == "kind" and not uses_containerd_image_store(client.info()):
             raise DeliveryError(
                 "Docker Desktop runs Kubernetes in kind mode, whose node cannot see images in Docker's "
-                "classic image store: pods would fail with ErrImageNeverPull. Fix: in Docker Desktop open "
-                "Settings > General, turn on 'Use containerd for pulling and storing images', Apply & Restart, "
+                f"classic image store: pods would fail with ErrImageNeverPull. Fix: {CONTAINERD_STORE_FIX}, "
                 "then run `invoke deploy` again (the images are rebuilt into the new store)."
             )
         return [Delivery(ref, "shared") for ref in refs]

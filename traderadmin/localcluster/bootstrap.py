@@ -6,14 +6,14 @@ import subprocess
 from pathlib import Path
 
 from traderadmin.errors import ToolkitError
-from traderadmin.localcluster.layout import PROVISIONER_NAME, STORAGE_CLASS
+from traderadmin.localcluster.layout import STORAGE_CLASS
 
 
 class BootstrapError(ToolkitError):
     """Applying the cluster's own objects failed."""
 
 
-def cluster_objects() -> list[dict]:
+def cluster_objects(provisioner: str) -> list[dict]:
     return [
         # Lets the API server use the kubelet API: exec, attach, logs, port-forward, pod proxy.
         {
@@ -48,7 +48,7 @@ def cluster_objects() -> list[dict]:
                 "name": STORAGE_CLASS,
                 "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
             },
-            "provisioner": PROVISIONER_NAME,
+            "provisioner": provisioner,
             "reclaimPolicy": "Delete",
             "volumeBindingMode": "Immediate",
         },
@@ -65,8 +65,8 @@ def kubectl(kubectl_bin: Path, kubeconfig: Path, *args: str, stdin: str | None =
     )
 
 
-def apply_cluster_objects(kubectl_bin: Path, kubeconfig: Path) -> None:
-    doc = json.dumps({"apiVersion": "v1", "kind": "List", "items": cluster_objects()})
+def apply_cluster_objects(kubectl_bin: Path, kubeconfig: Path, provisioner: str) -> None:
+    doc = json.dumps({"apiVersion": "v1", "kind": "List", "items": cluster_objects(provisioner)})
     proc = kubectl(kubectl_bin, kubeconfig, "apply", "--server-side", "--field-manager=traderadmin", "-f", "-", stdin=doc)
     if proc.returncode != 0:
         raise BootstrapError(f"`kubectl apply --server-side` of the cluster objects failed: {proc.stderr.strip()}")

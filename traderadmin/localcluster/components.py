@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from traderadmin.localcluster.layout import PROVISIONER_NAME, STORAGE_CLASS, Layout, Network
+from traderadmin.localcluster.flavors import CNI_BIN_DIR, CRI_DOCKERD, DEFAULT, Flavor
+from traderadmin.localcluster.layout import STORAGE_CLASS, Layout, Network
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,11 @@ def components(
     network: Network,
     node_name: str,
     node_ip: str,
+    flavor: Flavor = DEFAULT,
+    sandbox_image: str = "",
 ) -> list[Component]:
+    """The flavor's components in start order. `sandbox_image` is the pause image
+    cri-dockerd gives every pod (containerd reads it from its own config)."""
     pki = layout.pki
     kc = layout.kubeconfigs
     etcd_url = f"http://127.0.0.1:{network.etcd_client_port}"
@@ -48,12 +53,33 @@ def components(
     def binary(name: str) -> str:
         return str(binaries[name])
 
-    return [
-        Component(
+    if flavor.runtime == CRI_DOCKERD:
+        runtime = Component(
+            "cri-dockerd",
+            (
+                binary("cri-dockerd"),
+                f"--container-runtime-endpoint=unix://{layout.cri_dockerd_socket}",
+                "--docker-endpoint=unix:///var/run/docker.sock",
+                f"--cri-dockerd-root-directory={layout.cri_dockerd_root}",
+                "--network-plugin=cni",
+                f"--cni-bin-dir={CNI_BIN_DIR}",
+                f"--cni-conf-dir={layout.cni_conf_dir}",
+                f"--cni-cache-dir={layout.cni_cache_dir}",
+                f"--pod-infra-container-image={sandbox_image}",
+                # Exec and port-forward streams are proxied by the kubelet: loopback is enough.
+                "--streaming-bind-addr=127.0.0.1:0",
+                "--log-level=warn",
+            ),
+            socket=layout.cri_dockerd_socket,
+        )
+    else:
+        runtime = Component(
             "containerd",
             ("containerd", "--config", str(layout.containerd_config)),
             socket=layout.containerd_socket,
-        ),
+        )
+    return [
+        runtime,
         Component(
             "etcd",
             (
@@ -154,9 +180,10 @@ def components(
             (
                 binary("hostpath-provisioner"),
                 f"--kubeconfig={kc / 'hostpath-provisioner.conf'}",
-                f"--provisioner-name={PROVISIONER_NAME}",
+                f"--provisioner-name={flavor.provisioner}",
                 f"--storage-class={STORAGE_CLASS}",
                 f"--base-dir={layout.volumes}",
+                f"--layout={flavor.volume_layout}",
             ),
         ),
     ]

@@ -9,9 +9,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from traderadmin.localcluster.flavors import CNI_BIN_DIR
 from traderadmin.localcluster.layout import CONTEXT_NAME, Layout, Network
-
-CNI_BIN_DIR = "/usr/lib/cni"  # where Debian's containernetworking-plugins installs them
 
 
 def kubeconfig(server: str, ca: Path, cert: Path, key: Path, user: str, context: str = CONTEXT_NAME) -> str:
@@ -83,7 +82,8 @@ def cni_conflist(layout: Layout, network: Network) -> str:
     )
 
 
-def kubelet_config(layout: Layout, network: Network) -> str:
+def kubelet_config(layout: Layout, network: Network, runtime_socket: Path | None = None) -> str:
+    """`runtime_socket`: the CRI endpoint (our containerd's unless given, cri-dockerd's for kubeadm)."""
     pki = layout.pki
     return json.dumps(
         {
@@ -96,7 +96,7 @@ def kubelet_config(layout: Layout, network: Network) -> str:
             },
             "authorization": {"mode": "Webhook"},
             "cgroupDriver": "cgroupfs",
-            "containerRuntimeEndpoint": f"unix://{layout.containerd_socket}",
+            "containerRuntimeEndpoint": f"unix://{runtime_socket or layout.containerd_socket}",
             "clusterDomain": "cluster.local",
             "tlsCertFile": str(pki / "kubelet-serving.crt"),
             "tlsPrivateKeyFile": str(pki / "kubelet-serving.key"),

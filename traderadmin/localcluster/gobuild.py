@@ -45,6 +45,8 @@ class GoBuild:
     ldflags: str = ""
     # Extra local packages: folder inside the module -> source folder to copy from.
     local_packages: dict[str, Path] = field(default_factory=dict)
+    # Extra environment for `go` (not part of the key: it changes how modules are fetched, not the binary).
+    env: dict[str, str] = field(default_factory=dict)
 
     def key(self, go_version: str) -> str:
         digest = hashlib.sha256()
@@ -123,19 +125,51 @@ def kubernetes_build(version: str = versions.KUBERNETES_VERSION) -> GoBuild:
     )
 
 
+HELPERS = ("hostpath-provisioner", "pause", "runc-oom-clamp")
+
+
 def helpers_build(version: str = versions.KUBERNETES_VERSION) -> GoBuild:
-    """The provisioner and pause programs: in the Kubernetes module (same client-go,
-    all compiled already) but a build of their own, so editing them relinks only them."""
+    """Our small programs (provisioner, pause, the runc wrapper): in the Kubernetes module
+    (same client-go, all compiled already) but a build of their own, so editing them
+    relinks only them."""
     return GoBuild(
         name=f"helpers-{version}",
         go_mod=kubernetes_go_mod(version),
         module=f"kubernetes-{version}",
-        targets=(("./hostpath-provisioner", ""), ("./pause", "")),
+        targets=tuple((f"./{name}", "") for name in HELPERS),
         ldflags="-s -w",
-        local_packages={
-            "hostpath-provisioner": GO_SOURCES / "hostpath-provisioner",
-            "pause": GO_SOURCES / "pause",
-        },
+        local_packages={name: GO_SOURCES / name for name in HELPERS},
+    )
+
+
+def cri_dockerd_go_mod() -> str:
+    replaces = "\n".join(
+        f"\t{module} => {target}"
+        for module, target in (
+            (versions.CRI_DOCKERD_MODULE, f"{versions.CRI_DOCKERD_FORK} {versions.CRI_DOCKERD_VERSION}"),
+            *versions.CRI_DOCKERD_REPLACES,
+        )
+    )
+    # `tool` keeps the requirement: a main package cannot be imported, so without it
+    # `go mod tidy` (and -mod=mod) would drop the module.
+    return (
+        "module traderadmin.local/cri-dockerd-build\n\n"
+        "go 1.26.0\n\n"
+        f"require {versions.CRI_DOCKERD_MODULE} v0.0.0\n\n"
+        f"tool {versions.CRI_DOCKERD_MODULE}\n\n"
+        f"replace (\n{replaces}\n)\n"
+    )
+
+
+def cri_dockerd_build(version: str = versions.CRI_DOCKERD_VERSION) -> GoBuild:
+    """cri-dockerd, the CRI shim Docker Desktop's kubeadm mode puts between the kubelet and the Docker Engine."""
+    return GoBuild(
+        name=f"cri-dockerd-{version}",
+        go_mod=cri_dockerd_go_mod(),
+        module=f"cri-dockerd-{version}",
+        targets=((versions.CRI_DOCKERD_MODULE, "cri-dockerd"),),
+        ldflags=f"-s -w -X {versions.CRI_DOCKERD_MODULE}/cmd/version.Version={version}",
+        env={"GONOSUMDB": versions.CRI_DOCKERD_GONOSUMDB},
     )
 
 
@@ -203,7 +237,7 @@ def run_build(
             cmd = [go_binary(), "build", "-mod=mod", "-v", "-ldflags", build.ldflags, "-o", target, *packages]
             log.write("$ " + " ".join(cmd) + "\n")
             log.flush()
-            _run_logged(cmd, module_dir, log, log_path, build.name, started, progress)
+            _run_logged(cmd, module_dir, log, log_path, build.name, started, progress, build.env)
     (staging / COMPLETE_MARKER).write_text(f"{go_ver}\n{time.monotonic() - started:.0f}s\n")
     shutil.rmtree(out_dir, ignore_errors=True)
     staging.rename(out_dir)
@@ -223,8 +257,9 @@ def _run_logged(
     name: str,
     started: float,
     progress: Callable[[str], None],
+    extra_env: dict[str, str],
 ) -> None:
-    proc = subprocess.Popen(cmd, cwd=cwd, env=_build_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, env={**_build_env(), **extra_env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert proc.stdout is not None
     compiled = 0
     for line in proc.stdout:
@@ -240,18 +275,20 @@ def _run_logged(
         )
 
 
-def all_builds() -> tuple[GoBuild, ...]:
-    return (kubernetes_build(), helpers_build(), etcd_build())
+def all_builds(with_cri_dockerd: bool = True) -> tuple[GoBuild, ...]:
+    core = (kubernetes_build(), helpers_build(), etcd_build())
+    return (*core, cri_dockerd_build()) if with_cri_dockerd else core
 
 
 def build_all(
     log_path: Path,
     progress: Callable[[str], None] = lambda _msg: None,
     root: Path | None = None,
+    with_cri_dockerd: bool = False,
 ) -> dict[str, Path]:
-    """Build (or find cached) Kubernetes and etcd; map each binary name to its path."""
+    """Build (or find cached) Kubernetes and etcd (and cri-dockerd when asked); map each binary name to its path."""
     binaries: dict[str, Path] = {}
-    for build in all_builds():
+    for build in all_builds(with_cri_dockerd):
         folder = run_build(build, log_path, progress, root)
         for path in folder.iterdir():
             if not path.name.startswith("."):

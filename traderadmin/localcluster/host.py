@@ -121,6 +121,21 @@ def _default_route_ip() -> str:
     raise HostError("No non-loopback IPv4 address found for the node. Fix: bring up a network interface")
 
 
+HOSTS_FILE = Path("/etc/hosts")
+
+
+def ensure_hosts_entry(name: str, ip: str = "127.0.0.1", hosts: Path = HOSTS_FILE) -> bool:
+    """Make `name` resolve to `ip`, as Docker Desktop's installer does for
+    kubernetes.docker.internal; True when the file had to change."""
+    lines = hosts.read_text().splitlines() if hosts.exists() else []
+    for line in lines:
+        words = line.split("#", 1)[0].split()
+        if len(words) > 1 and name in words[1:]:
+            return False
+    hosts.write_text("\n".join([*lines, f"{ip} {name}  # added by traderadmin (Docker Desktop's name for the API server)"]) + "\n")
+    return True
+
+
 CAP_SYS_RESOURCE = 24
 
 

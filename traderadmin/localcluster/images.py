@@ -22,7 +22,7 @@ from pathlib import Path
 
 from traderadmin.errors import ToolkitError
 from traderadmin.localcluster.layout import K8S_NAMESPACE, Layout
-from traderadmin.localcluster.paths import state_dir
+from traderadmin.localcluster.flavors import PLAIN, layout_for
 from traderadmin.tails import tail
 
 PAUSE_REPOSITORY = "traderadmin.local/pause"
@@ -105,8 +105,8 @@ class Ctr:
 
 
 def cluster_ctr(layout: Layout | None = None) -> Ctr:
-    """`ctr` against the local cluster's own containerd (not Docker's)."""
-    return Ctr((layout or Layout(state_dir())).containerd_socket)
+    """`ctr` against the local cluster's own containerd (not Docker's; only the plain flavor has one)."""
+    return Ctr((layout or layout_for(PLAIN)).containerd_socket)
 
 
 def docker_save(ref: str) -> Iterator[bytes]:

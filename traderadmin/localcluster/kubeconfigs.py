@@ -1,5 +1,5 @@
 """Kubeconfig files: one per component in the state folder, and the user's
-context `traderadmin-local` merged into their kubeconfig."""
+context (the flavor's: `traderadmin-local`, or `docker-desktop`) merged into their kubeconfig."""
 from __future__ import annotations
 
 import base64
@@ -10,7 +10,8 @@ import yaml
 
 from traderadmin.atomicfile import atomic_write
 from traderadmin.localcluster import configfiles
-from traderadmin.localcluster.layout import CONTEXT_NAME, Layout, Network
+from traderadmin.localcluster.flavors import DEFAULT, Flavor
+from traderadmin.localcluster.layout import Layout, Network
 
 # kubeconfig file stem -> certificate stem (the certificate carries the identity)
 COMPONENT_CERTS = {
@@ -57,12 +58,22 @@ def _embedded(layout: Layout) -> dict:
     }
 
 
-def merge_into_user_kubeconfig(layout: Layout, network: Network, path: Path | None = None) -> Path:
-    """Add or replace cluster, user and context `traderadmin-local`; keep everything else.
+def merge_into_user_kubeconfig(
+    layout: Layout,
+    network: Network,
+    path: Path | None = None,
+    flavor: Flavor = DEFAULT,
+    retired: tuple[tuple[str, Path], ...] = (),
+) -> Path:
+    """Add or replace cluster, user and context named `flavor.context`; keep everything else.
 
+    `retired` names (context, CA file) pairs of flavors that no longer run: an
+    entry of that name is removed only when it carries that very CA, so a real
+    Docker Desktop's `docker-desktop` context is never touched.
     The current context is only set when the file had none: switching a user's
     kubectl away from their own cluster is not ours to do.
     """
+    name = flavor.context
     path = path or user_kubeconfig_path()
     data: dict = {}
     if path.exists():
@@ -70,37 +81,58 @@ def merge_into_user_kubeconfig(layout: Layout, network: Network, path: Path | No
     data.setdefault("apiVersion", "v1")
     data.setdefault("kind", "Config")
     creds = _embedded(layout)
+    _drop_retired(data, retired)
     entries = {
         "clusters": {
-            "name": CONTEXT_NAME,
+            "name": name,
             "cluster": {
-                "server": f"https://127.0.0.1:{network.apiserver_port}",
+                "server": f"https://{flavor.server_host}:{network.apiserver_port}",
                 "certificate-authority-data": creds["certificate-authority-data"],
             },
         },
         "users": {
-            "name": CONTEXT_NAME,
+            "name": name,
             "user": {
                 "client-certificate-data": creds["client-certificate-data"],
                 "client-key-data": creds["client-key-data"],
             },
         },
-        "contexts": {"name": CONTEXT_NAME, "context": {"cluster": CONTEXT_NAME, "user": CONTEXT_NAME}},
+        "contexts": {"name": name, "context": {"cluster": name, "user": name}},
     }
     for section, entry in entries.items():
-        items = [i for i in (data.get(section) or []) if i.get("name") != CONTEXT_NAME]
+        items = [i for i in (data.get(section) or []) if i.get("name") != name]
         data[section] = [*items, entry]
     if not data.get("current-context"):
-        data["current-context"] = CONTEXT_NAME
+        data["current-context"] = name
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, yaml.safe_dump(data, sort_keys=False).encode(), mode=0o600)
     return path
 
 
-def write_standalone_kubeconfig(layout: Layout, network: Network) -> Path:
-    """state/kubeconfig/traderadmin-local.yaml: the same context, alone in its file, credentials inlined."""
-    path = layout.kubeconfigs / f"{CONTEXT_NAME}.yaml"
+def _drop_retired(data: dict, retired: tuple[tuple[str, Path], ...]) -> None:
+    """Remove the entries of flavors that stopped, when they are provably ours (same CA)."""
+    for context, ca_file in retired:
+        try:
+            ours = base64.b64encode(ca_file.read_bytes()).decode()
+        except OSError:
+            continue
+        cluster = next((c for c in data.get("clusters") or [] if c.get("name") == context), None)
+        if cluster is None or (cluster.get("cluster") or {}).get("certificate-authority-data") != ours:
+            continue
+        for section in ("clusters", "users", "contexts"):
+            data[section] = [i for i in data.get(section) or [] if i.get("name") != context]
+        if data.get("current-context") == context:
+            data["current-context"] = ""
+
+
+def standalone_kubeconfig_path(layout: Layout, flavor: Flavor = DEFAULT) -> Path:
+    return layout.kubeconfigs / f"{flavor.context}.yaml"
+
+
+def write_standalone_kubeconfig(layout: Layout, network: Network, flavor: Flavor = DEFAULT) -> Path:
+    """state/kubeconfig/<context>.yaml: the same context, alone in its file, credentials inlined."""
+    path = standalone_kubeconfig_path(layout, flavor)
     if path.exists():
         path.unlink()
-    return merge_into_user_kubeconfig(layout, network, path)
+    return merge_into_user_kubeconfig(layout, network, path, flavor)
 

@@ -12,7 +12,6 @@ from pathlib import Path
 
 CONTEXT_NAME = "traderadmin-local"
 STORAGE_CLASS = "hostpath"
-PROVISIONER_NAME = "traderadmin.local/hostpath"
 K8S_NAMESPACE = "k8s.io"  # containerd namespace the CRI plugin uses
 
 
@@ -37,6 +36,8 @@ class Layout:
     """Paths inside the state folder."""
 
     state: Path
+    # Where claims' directories go when not under the state folder (Docker Desktop's /var/lib/k8s-pvs).
+    volumes_root: Path | None = None
 
     @property
     def logs(self) -> Path:
@@ -105,7 +106,19 @@ class Layout:
     @property
     def volumes(self) -> Path:
         """Where the hostpath StorageClass puts each claim's directory."""
-        return self.state / "volumes"
+        return self.volumes_root or self.state / "volumes"
+
+    @property
+    def cri_dockerd_root(self) -> Path:
+        return self.state / "cri-dockerd"
+
+    @property
+    def cri_dockerd_socket(self) -> Path:
+        return self.state / "cri-dockerd" / "cri-dockerd.sock"
+
+    @property
+    def cni_cache_dir(self) -> Path:
+        return self.state / "cni" / "cache"
 
     def log(self, component: str) -> Path:
         return self.logs / f"{component}.log"

@@ -3,6 +3,9 @@
 `up` is idempotent: whatever already runs is left alone, so with everything up
 it only checks health. A component that fails to become healthy stops `up`
 with the tail of its own log.
+
+The cluster comes in flavors (see flavors.py), each with a state folder of its
+own; one runs at a time, and `up` of one flavor first stops another.
 """
 from __future__ import annotations
 
@@ -26,6 +29,8 @@ from traderadmin.errors import ToolkitError
 from traderadmin.localcluster import (
     bootstrap,
     configfiles,
+    dockerruntime,
+    flavors,
     gobuild,
     host,
     images,
@@ -34,7 +39,8 @@ from traderadmin.localcluster import (
     processes,
 )
 from traderadmin.localcluster.components import Component, components
-from traderadmin.localcluster.layout import CONTEXT_NAME, K8S_NAMESPACE, Layout, Network
+from traderadmin.localcluster.flavors import CONTAINERD, CRI_DOCKERD, Flavor, layout_for
+from traderadmin.localcluster.layout import K8S_NAMESPACE, Layout, Network
 from traderadmin.localcluster.paths import state_dir
 from traderadmin.tails import tail_file
 
@@ -51,6 +57,7 @@ STOP_ORDER = (
     "kube-scheduler",
     "kube-controller-manager",
     "containerd",
+    "cri-dockerd",
     "kube-apiserver",
     "etcd",
 )
@@ -72,6 +79,7 @@ class ComponentStatus:
 @dataclass
 class ClusterStatus:
     provider: str
+    flavor: str
     context: str
     state_dir: str
     running: bool
@@ -83,19 +91,57 @@ class ClusterStatus:
     kubeconfig: str = ""
 
 
-def _layout() -> Layout:
-    return Layout(state_dir())
+def _flavor_file() -> Path:
+    return state_dir() / "flavor"
+
+
+def last_flavor() -> Flavor | None:
+    """The flavor `up` last brought up on this host, if any."""
+    try:
+        return flavors.get(_flavor_file().read_text().strip())
+    except (OSError, flavors.FlavorError):
+        return None
+
+
+def served_context() -> str | None:
+    """The kube context of the local cluster this host was set up with, if any."""
+    flavor = last_flavor()
+    return flavor.context if flavor else None
+
+
+def _cluster_components(layout: Layout, flavor: Flavor, binaries: dict[str, Path]) -> list[Component]:
+    # Status and down must work even when the build cache is gone: pid files then
+    # only need the executable's name.
+    names = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet",
+             "kube-proxy", "hostpath-provisioner", "pause", "kubectl", "cri-dockerd")
+    full = {**{n: Path(n) for n in names}, **binaries}
+    try:
+        node = host.node_identity()
+    except host.HostError:
+        node = host.NodeIdentity("unknown", "127.0.0.1")
+    return components(full, layout, Network(), flavor.node(node.name), node.ip, flavor)
+
+
+def running_flavors(binaries: dict[str, Path] | None = None) -> list[Flavor]:
+    """Flavors with at least one component alive."""
+    binaries = _cached_binaries() if binaries is None else binaries
+    found = []
+    for flavor in flavors.FLAVORS.values():
+        layout = layout_for(flavor)
+        if any(processes.running_pid(layout.pid(c.name), c.argv[0]) for c in _cluster_components(layout, flavor, binaries)):
+            found.append(flavor)
+    return found
 
 
 @contextmanager
-def _exclusive(layout: Layout) -> Iterator[None]:
-    """Two `cluster.up`s at once would start every component twice."""
-    layout.state.mkdir(parents=True, exist_ok=True)
-    with open(layout.state / ".lock", "w") as lock:
+def _exclusive() -> Iterator[None]:
+    """Two `cluster.up`s at once would start every component twice (one lock for every flavor)."""
+    state_dir().mkdir(parents=True, exist_ok=True)
+    with open(state_dir() / ".lock", "w") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise ClusterError(f"Another cluster.up/down is running (lock {layout.state / '.lock'}); wait for it") from None
+            raise ClusterError(f"Another cluster.up/down is running (lock {state_dir() / '.lock'}); wait for it") from None
         yield
 
 
@@ -151,34 +197,38 @@ CERT_USERS = {
 
 
 def _prepare_files(
-    layout: Layout, network: Network, binaries: dict[str, Path], node: host.NodeIdentity
+    layout: Layout, network: Network, binaries: dict[str, Path], node: host.NodeIdentity, flavor: Flavor
 ) -> tuple[str, set[str]]:
     """Write certificates and config files; return the pause image ref and the
     components whose inputs changed (to restart if they already run)."""
-    reissued = pki.ensure_pki(layout.pki, pki.ClusterIdentity(node.name, node.ip, network.service_ip))
+    extra_names = () if flavor.server_host[0].isdigit() else (flavor.server_host,)
+    reissued = pki.ensure_pki(layout.pki, pki.ClusterIdentity(node.name, node.ip, network.service_ip, extra_names))
     changed = {CERT_USERS[name] for name in reissued if name in CERT_USERS}
     kubeconfigs.write_component_kubeconfigs(layout, network)
     pause_ref = images.pause_image_ref(binaries["pause"])
     lower_oom = host.can_lower_oom_score()
+    runtime_socket = layout.cri_dockerd_socket if flavor.runtime == CRI_DOCKERD else layout.containerd_socket
     files = {
-        layout.containerd_config: (
-            "containerd",
-            configfiles.containerd_toml(layout, pause_ref, restrict_oom_score_adj=not lower_oom),
-        ),
         # Read for every new pod: no restart needed.
         layout.cni_conf_dir / "10-traderadmin.conflist": ("", configfiles.cni_conflist(layout, network)),
-        layout.kubelet_config: ("kubelet", configfiles.kubelet_config(layout, network)),
+        layout.kubelet_config: ("kubelet", configfiles.kubelet_config(layout, network, runtime_socket)),
         layout.kube_proxy_config: (
             "kube-proxy",
             configfiles.kube_proxy_config(layout, network, node.name, oom_score_adj=-999 if lower_oom else 0),
         ),
     }
+    if flavor.runtime == CONTAINERD:
+        files[layout.containerd_config] = (
+            "containerd",
+            configfiles.containerd_toml(layout, pause_ref, restrict_oom_score_adj=not lower_oom),
+        )
     for path, (component, text) in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text() != text:
             path.write_text(text)
             changed.add(component)
-    for folder in (layout.logs, layout.pids, layout.etcd_data, layout.volumes, layout.pod_logs, layout.kubelet_root):
+    for folder in (layout.logs, layout.pids, layout.etcd_data, layout.volumes, layout.pod_logs, layout.kubelet_root,
+                   layout.cni_cache_dir):
         folder.mkdir(parents=True, exist_ok=True)
     layout.etcd_data.chmod(0o700)
     return pause_ref, changed - {""}
@@ -210,24 +260,36 @@ def _wait_until(check: Callable[[], bool], timeout: float, what: str, hint: str)
         time.sleep(1)
 
 
-def up(progress: Progress = lambda _m: None, log: Progress = print) -> ClusterStatus:
-    """Install, build, configure and start whatever is missing; return once the node is Ready."""
+def up(progress: Progress = lambda _m: None, log: Progress = print, flavor: Flavor | None = None) -> ClusterStatus:
+    """Install, build, configure and start whatever is missing; return once the node is Ready.
+
+    `flavor`: None keeps the one this host last ran (plain the first time).
+    """
     host.check_supported()
-    layout, network = _layout(), Network()
-    with _exclusive(layout):
+    flavor = flavor or last_flavor() or flavors.DEFAULT
+    layout, network = layout_for(flavor), Network()
+    with _exclusive():
         progress("checking host packages")
         host.install_packages(host.missing_packages(), log)
         progress("checking Docker Engine")
         dockerengine.ensure_docker(log=log)
-        binaries = gobuild.build_all(layout.log("build"), progress)
-        node = host.node_identity()
+        binaries = gobuild.build_all(layout.log("build"), progress, with_cri_dockerd=flavor.runtime == CRI_DOCKERD)
+        for other in running_flavors(binaries):
+            if other != flavor:
+                log(f"Stopping the {other.name} flavor of the local cluster: one runs at a time")
+                _down(other, binaries, progress)
+        identity = host.node_identity()
+        node = host.NodeIdentity(flavor.node(identity.name), identity.ip)
         progress("writing certificates and configuration")
-        pause_ref, changed = _prepare_files(layout, network, binaries, node)
+        pause_ref, changed = _prepare_files(layout, network, binaries, node, flavor)
         host.prepare_kernel()
         host.ensure_firewall_rules(network)
-        all_components = components(binaries, layout, network, node.name, node.ip)
+        if flavor.runtime == CRI_DOCKERD:
+            _prepare_docker(flavor, binaries, pause_ref, progress, log)
+        all_components = components(binaries, layout, network, node.name, node.ip, flavor, pause_ref)
         kubelet_started: datetime | None = None
-        _clean_after_crash(layout, all_components, progress)
+        _clean_after_crash(layout, flavor, all_components, progress)
+        _flavor_file().write_text(flavor.name + "\n")
         for component in all_components:
             pid = processes.running_pid(layout.pid(component.name), component.argv[0])
             if pid is not None and (
@@ -251,13 +313,13 @@ def up(progress: Progress = lambda _m: None, log: Progress = print) -> ClusterSt
                 images.ensure_pause_image(layout, binaries["pause"])
             if component.name == "kube-apiserver":
                 progress("applying RBAC and the hostpath StorageClass")
-                bootstrap.apply_cluster_objects(binaries["kubectl"], layout.admin_kubeconfig)
+                bootstrap.apply_cluster_objects(binaries["kubectl"], layout.admin_kubeconfig, flavor.provisioner)
         progress(f"waiting for node {node.name} to be Ready")
         _wait_until(
             lambda: _node_ready(binaries, layout, node.name, kubelet_started),
             NODE_READY_TIMEOUT,
             f"Node {node.name} Ready",
-            f"See {layout.log('kubelet')} and {layout.log('containerd')}.",
+            f"See {layout.log('kubelet')} and {layout.log(all_components[0].name)}.",
         )
         _wait_until(
             lambda: _kubectl(binaries, layout, "get", "serviceaccount", "default", "-n", "default").returncode == 0,
@@ -265,13 +327,25 @@ def up(progress: Progress = lambda _m: None, log: Progress = print) -> ClusterSt
             "ServiceAccount default/default",
             f"See {layout.log('kube-controller-manager')}.",
         )
-        kubeconfigs.write_standalone_kubeconfig(layout, network)
-        merged = kubeconfigs.merge_into_user_kubeconfig(layout, network)
-        log(f"Context {CONTEXT_NAME} is in {merged} (pause image {pause_ref})")
-    return status()
+        kubeconfigs.write_standalone_kubeconfig(layout, network, flavor)
+        retired = tuple((f.context, layout_for(f).pki / "ca.crt") for f in flavors.FLAVORS.values() if f != flavor)
+        merged = kubeconfigs.merge_into_user_kubeconfig(layout, network, flavor=flavor, retired=retired)
+        log(f"Context {flavor.context} is in {merged} (flavor {flavor.name}, pause image {pause_ref})")
+    return status(flavor)
 
 
-def _clean_after_crash(layout: Layout, parts: list[Component], progress: Progress) -> None:
+def _prepare_docker(flavor: Flavor, binaries: dict[str, Path], pause_ref: str, progress: Progress, log: Progress) -> None:
+    """What the Docker Engine needs before cri-dockerd can run pods on it."""
+    if host.ensure_hosts_entry(flavor.server_host):
+        log(f"Added {flavor.server_host} to {host.HOSTS_FILE}, as Docker Desktop does")
+    progress("building the pause image in Docker")
+    images.build_pause_image(binaries["pause"])
+    if not host.can_lower_oom_score():
+        progress("registering the OOM-score clamp runtime with dockerd")
+        dockerruntime.install_clamp(binaries["runc-oom-clamp"], state_dir() / "bin" / dockerruntime.CLAMP_RUNTIME, log)
+
+
+def _clean_after_crash(layout: Layout, flavor: Flavor, parts: list[Component], progress: Progress) -> None:
     """Undo what a cluster killed without `cluster.down` leaves behind.
 
     Only when nothing of the cluster runs, not even a shim: then no mount under
@@ -280,6 +354,9 @@ def _clean_after_crash(layout: Layout, parts: list[Component], progress: Progres
     """
     if any(processes.running_pid(layout.pid(c.name), c.argv[0]) for c in parts) or shim_pids(layout):
         return
+    if flavor.runtime == CRI_DOCKERD:
+        # Docker keeps pod containers of a dead kubelet; their mounts sit under the kubelet's folder.
+        dockerruntime.remove_pod_containers()
     orphans = host.kill_pod_processes()
     stale = host.mounts_under([layout.state])
     if stale or orphans:
@@ -315,36 +392,48 @@ def _kill_pods(layout: Layout) -> None:
         ctr("containers", "delete", container)
 
 
-def down(progress: Progress = lambda _m: None) -> list[str]:
-    """Stop every component and pod, undo mounts and network changes; return what was stopped."""
+def down(progress: Progress = lambda _m: None, flavor: Flavor | None = None) -> list[str]:
+    """Stop every component and pod of `flavor` (None: whichever runs), undo mounts and
+    network changes; return what was stopped."""
     host.check_supported()
-    layout, network = _layout(), Network()
-    stopped: list[str] = []
-    with _exclusive(layout):
+    with _exclusive():
         binaries = _cached_binaries()
-        by_name = {c.name: c for c in _components_for_status(layout, network, binaries)}
-        for name in STOP_ORDER:
-            component = by_name.get(name)
-            if name == "containerd" and component is not None and processes.running_pid(layout.pid(name), "containerd"):
-                progress("stopping pods")
-                _kill_pods(layout)
-            if component is not None:
-                progress(f"stopping {name}")
-                if processes.stop(layout.pid(name), component.argv[0]):
-                    stopped.append(name)
-            if name == "kube-proxy" and "kube-proxy" in binaries:
-                # Removes the Service rules kube-proxy wrote; they would point at dead pods.
-                subprocess.run([str(binaries["kube-proxy"]), "--cleanup"], capture_output=True, timeout=60)
-        progress("unmounting and cleaning the network")
-        host.kill_pod_processes()
-        leftover = host.unmount_all([layout.state])
-        host.remove_unused_cni_netns()
-        shutil.rmtree(layout.cni_ipam_dir, ignore_errors=True)
-        host.remove_bridge(network)
-        host.remove_firewall_rules(network)
-        host.remove_kubelet_chains()
-        if leftover:
-            raise ClusterError(f"Stopped, but these stay mounted: {', '.join(leftover)}. Fix: umount -l them")
+        chosen = [flavor] if flavor else running_flavors(binaries) or [last_flavor() or flavors.DEFAULT]
+        stopped: list[str] = []
+        for each in chosen:
+            stopped += _down(each, binaries, progress)
+    return stopped
+
+
+def _down(flavor: Flavor, binaries: dict[str, Path], progress: Progress) -> list[str]:
+    layout, network = layout_for(flavor), Network()
+    stopped: list[str] = []
+    by_name = {c.name: c for c in _cluster_components(layout, flavor, binaries)}
+    for name in STOP_ORDER:
+        component = by_name.get(name)
+        if name == "containerd" and component is not None and processes.running_pid(layout.pid(name), "containerd"):
+            progress("stopping pods")
+            _kill_pods(layout)
+        if name == "cri-dockerd" and component is not None:
+            progress("removing pod containers from Docker")
+            dockerruntime.remove_pod_containers()
+        if component is not None:
+            progress(f"stopping {name}")
+            if processes.stop(layout.pid(name), component.argv[0]):
+                stopped.append(name)
+        if name == "kube-proxy" and "kube-proxy" in binaries:
+            # Removes the Service rules kube-proxy wrote; they would point at dead pods.
+            subprocess.run([str(binaries["kube-proxy"]), "--cleanup"], capture_output=True, timeout=60)
+    progress("unmounting and cleaning the network")
+    host.kill_pod_processes()
+    leftover = host.unmount_all([layout.state])
+    host.remove_unused_cni_netns()
+    shutil.rmtree(layout.cni_ipam_dir, ignore_errors=True)
+    host.remove_bridge(network)
+    host.remove_firewall_rules(network)
+    host.remove_kubelet_chains()
+    if leftover:
+        raise ClusterError(f"Stopped, but these stay mounted: {', '.join(leftover)}. Fix: umount -l them")
     return stopped
 
 
@@ -360,19 +449,6 @@ def _cached_binaries() -> dict[str, Path]:
         if (folder / gobuild.COMPLETE_MARKER).exists():
             found.update({p.name: p for p in folder.iterdir() if not p.name.startswith(".")})
     return found
-
-
-def _components_for_status(layout: Layout, network: Network, binaries: dict[str, Path]) -> list[Component]:
-    # Status and down must work even when the build cache is gone: pid files then
-    # only need the executable's name.
-    names = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet",
-             "kube-proxy", "hostpath-provisioner", "pause", "kubectl")
-    full = {**{n: Path(n) for n in names}, **binaries}
-    try:
-        node = host.node_identity()
-    except host.HostError:
-        node = host.NodeIdentity("unknown", "127.0.0.1")
-    return components(full, layout, network, node.name, node.ip)
 
 
 def shim_pids(layout: Layout) -> list[int]:
@@ -391,16 +467,15 @@ def shim_pids(layout: Layout) -> list[int]:
     return pids
 
 
-def status() -> ClusterStatus:
-    layout, network = _layout(), Network()
+def status(flavor: Flavor | None = None) -> ClusterStatus:
+    """The state of `flavor` (None: the one running, else the one last brought up)."""
     binaries = _cached_binaries()
+    flavor = flavor or next(iter(running_flavors(binaries)), None) or last_flavor() or flavors.DEFAULT
+    layout = layout_for(flavor)
     rows: list[ComponentStatus] = []
-    node_name = "unknown"
-    try:
-        node_name = host.node_identity().name
-    except host.HostError:
-        pass
-    for component in _components_for_status(layout, network, binaries):
+    parts = _cluster_components(layout, flavor, binaries)
+    node_name = _node_name(flavor)
+    for component in parts:
         pid = processes.running_pid(layout.pid(component.name), component.argv[0])
         rss = processes.resident_memory_kib(pid) / 1024 if pid else 0.0
         rows.append(
@@ -418,7 +493,8 @@ def status() -> ClusterStatus:
     ready = running and "kubectl" in binaries and _node_ready(binaries, layout, node_name)
     return ClusterStatus(
         provider="local",
-        context=CONTEXT_NAME,
+        flavor=flavor.name,
+        context=flavor.context,
         state_dir=str(layout.state),
         running=running,
         node_ready=ready,
@@ -426,5 +502,12 @@ def status() -> ClusterStatus:
         kubernetes_version=gobuild.versions.KUBERNETES_VERSION,
         components=rows,
         rss_mib_total=round(sum(r.rss_mib for r in rows) + shim_rss, 1),
-        kubeconfig=str(layout.kubeconfigs / f"{CONTEXT_NAME}.yaml"),
+        kubeconfig=str(kubeconfigs.standalone_kubeconfig_path(layout, flavor)),
     )
+
+
+def _node_name(flavor: Flavor) -> str:
+    try:
+        return flavor.node(host.node_identity().name)
+    except host.HostError:
+        return "unknown"

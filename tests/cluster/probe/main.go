@@ -18,7 +18,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: probe serve|echo|write|read|signal|get ...")
+		fmt.Fprintln(os.Stderr, "usage: probe serve|echo|write|read|stat|signal|get ...")
 		os.Exit(2)
 	}
 	switch args := os.Args[2:]; os.Args[1] {
@@ -37,6 +37,11 @@ func main() {
 		pid, err := strconv.Atoi(args[1])
 		check(err)
 		check(syscall.Kill(pid, sig))
+	case "stat": // stat PATH: owner and permission bits, as JSON
+		info, err := os.Stat(args[0])
+		check(err)
+		st := info.Sys().(*syscall.Stat_t)
+		json.NewEncoder(os.Stdout).Encode(map[string]any{"uid": st.Uid, "gid": st.Gid, "mode": fmt.Sprintf("%04o", info.Mode().Perm())})
 	case "get": // get URL
 		client := http.Client{Timeout: 5 * time.Second}
 		resp, err := client.Get(args[0])

@@ -32,6 +32,7 @@ type provisioner struct {
 	name      string
 	className string
 	baseDir   string
+	layout    string
 }
 
 func main() {
@@ -40,10 +41,15 @@ func main() {
 	className := flag.String("storage-class", "hostpath", "StorageClass whose claims this serves")
 	baseDir := flag.String("base-dir", "", "directory under which volume directories are created")
 	interval := flag.Duration("interval", 2*time.Second, "how often claims and volumes are reconciled")
+	layout := flag.String("layout", "flat", `volume folders: "flat" (<namespace>_<claim>_<uid>) or "claim/pv" (<claim>/<pv>, Docker Desktop's)`)
 	klog.InitFlags(nil)
 	flag.Parse()
 	if *baseDir == "" || *kubeconfig == "" {
 		fmt.Fprintln(os.Stderr, "--base-dir and --kubeconfig are required")
+		os.Exit(2)
+	}
+	if *layout != "flat" && *layout != "claim/pv" {
+		fmt.Fprintf(os.Stderr, "--layout %q: want flat or claim/pv\n", *layout)
 		os.Exit(2)
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
@@ -58,6 +64,7 @@ func main() {
 		name:      *name,
 		className: *className,
 		baseDir:   filepath.Clean(*baseDir),
+		layout:    *layout,
 	}
 	klog.Infof("serving StorageClass %q as %q under %s", p.className, p.name, p.baseDir)
 	for {
@@ -109,11 +116,16 @@ func (p *provisioner) wants(claim *corev1.PersistentVolumeClaim) bool {
 func (p *provisioner) provision(ctx context.Context, claim *corev1.PersistentVolumeClaim) error {
 	name := "pvc-" + string(claim.UID)
 	dir := filepath.Join(p.baseDir, fmt.Sprintf("%s_%s_%s", claim.Namespace, claim.Name, claim.UID))
-	if err := os.MkdirAll(dir, 0o777); err != nil {
+	if p.layout == "claim/pv" {
+		dir = filepath.Join(p.baseDir, claim.Name, name)
+	}
+	// Root-owned 0755, as Docker Desktop's hostpath and kind's local-path volumes are, and
+	// fsGroup never changes a hostPath: a non-root pod cannot write here unless something
+	// running as root hands the folder over. The stack must cope; hiding it helps no one.
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	// MkdirAll's mode is filtered by the umask; pods run as arbitrary non-root users.
-	if err := os.Chmod(dir, 0o777); err != nil {
+	if err := os.Chmod(dir, 0o755); err != nil {
 		return err
 	}
 	hostPathType := corev1.HostPathDirectoryOrCreate
@@ -159,6 +171,10 @@ func (p *provisioner) remove(ctx context.Context, pv *corev1.PersistentVolume) e
 		}
 		if err := os.RemoveAll(dir); err != nil {
 			return err
+		}
+		// claim/pv: the claim's folder goes with its last volume (Remove fails, harmlessly, on a non-empty one).
+		if parent := filepath.Dir(dir); parent != p.baseDir {
+			_ = os.Remove(parent)
 		}
 	}
 	err := p.client.CoreV1().PersistentVolumes().Delete(ctx, pv.Name, metav1.DeleteOptions{})
