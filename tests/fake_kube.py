@@ -31,10 +31,11 @@ def init_container(name: str, exit_code: int | None = None, waiting: str | None 
               last_state=NS(terminated=ended if waiting else None), restart_count=restarts, ready=False)
 
 
-def deployment(generation=2, observed=2, replicas=1, updated=1, ready=1, available=1, total=1) -> NS:
+def deployment(generation=2, observed=2, replicas=1, updated=1, ready=1, available=1, total=1,
+               conditions: list[NS] | None = None) -> NS:
     return NS(metadata=NS(generation=generation), spec=NS(replicas=replicas),
               status=NS(observed_generation=observed, updated_replicas=updated, ready_replicas=ready,
-                        available_replicas=available, replicas=total))
+                        available_replicas=available, replicas=total, conditions=conditions or []))
 
 
 class FakeKube:

@@ -2,6 +2,8 @@
 import pytest
 
 from traderadmin import deploy
+from types import SimpleNamespace as NS
+
 from tests.fake_kube import FakeKube, deployment, init_container, pod
 
 
@@ -197,3 +199,21 @@ def test_status_is_healthy_only_when_every_service_runs_the_local_config():
     status.pods[2].service_status = {"config_sha256": "new", "last_error": None}
     assert status.healthy
     assert not deploy.StackStatus("ns").healthy, "no pods is no stack"
+
+
+def test_a_writer_that_admission_refuses_is_explained_with_the_namespace_fix():
+    kube = FakeKube()
+    refused = NS(type="ReplicaFailure", status="True", reason="FailedCreate",
+                 message='pods "config-writer-abc" is forbidden: violates PodSecurity "restricted:latest": '
+                         'runAsNonRoot != true (container "volume-owner" must not set runAsNonRoot=false)')
+    kube.deployments["config-writer"] = deployment(ready=0, available=0, updated=0, total=0, conditions=[refused])
+    reason = deploy.explain(kube, "trading", "config-writer")
+    assert reason.startswith("config-writer: no pod can be created, the namespace's PodSecurity policy refuses it")
+    assert "volume-owner" in reason
+    assert "kubectl label namespace trading pod-security.kubernetes.io/enforce=baseline --overwrite" in reason
+
+
+def test_no_pods_and_no_failure_says_nothing_yet():
+    kube = FakeKube()
+    kube.deployments["scanner"] = deployment(ready=0, available=0, updated=0, total=0)
+    assert deploy.explain(kube, "trading", "scanner") == ""

@@ -206,7 +206,10 @@ def explain(kube: Kube, namespace: str, deployment: str) -> str:
 
 def _explain(kube: Kube, namespace: str, deployment: str) -> str:
     port = WRITER_PORT if deployment == WRITER else SERVICE_PORTS.get(deployment)
-    for pod in _pods(kube, namespace, deployment):
+    pods = _pods(kube, namespace, deployment)
+    if not pods:
+        return _no_pods(kube, namespace, deployment)
+    for pod in pods:
         name = pod.metadata.name
         # Init containers first: until they finish, the others only wait (PodInitializing).
         for cs in pod.status.init_container_statuses or []:
@@ -224,6 +227,20 @@ def _explain(kube: Kube, namespace: str, deployment: str) -> str:
             if reason := _not_ready(kube, namespace, name, deployment, port):
                 return reason
     return ""
+
+
+def _no_pods(kube: Kube, namespace: str, deployment: str) -> str:
+    """Why a deployment has no pod at all: its ReplicaSet could not create one (admission refused it)."""
+    conditions = kube.apps.read_namespaced_deployment(deployment, namespace).status.conditions or []
+    failure = next((c for c in conditions if c.type == "ReplicaFailure" and c.status == "True"), None)
+    if failure is None:
+        return ""
+    message = (failure.message or "").strip()[:400]
+    if "PodSecurity" in message:
+        fix = (_volume_fix(namespace) if deployment == WRITER else
+               f"`kubectl label namespace {namespace} pod-security.kubernetes.io/enforce=baseline --overwrite`")
+        return f"{deployment}: no pod can be created, the namespace's PodSecurity policy refuses it ({message}); fix: {fix}"
+    return f"{deployment}: no pod can be created ({failure.reason}: {message})"
 
 
 def _container_problem(kube: Kube, namespace: str, pod: str, cs: Any) -> str:
