@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 from traderadmin.localcluster import gobuild, versions
@@ -77,19 +76,35 @@ def test_cri_dockerd_module_builds_the_fork_under_the_upstream_path():
     assert build.env == {"GONOSUMDB": "github.com/k3s-io/cri-dockerd"}
 
 
-def test_cri_dockerd_is_built_only_when_a_flavor_needs_it():
-    assert "cri-dockerd" not in [b.name.split("-v")[0] for b in gobuild.all_builds(with_cri_dockerd=False)]
-    assert gobuild.all_builds(with_cri_dockerd=True)[-1].name == f"cri-dockerd-{versions.CRI_DOCKERD_VERSION}"
+def test_extra_programs_are_built_only_for_the_flavors_that_list_them():
+    from traderadmin.localcluster import flavors
+
+    core = {b.name for b in gobuild.all_builds(())}
+    assert {b.name for b in gobuild.all_builds(flavors.PLAIN.extra_builds)} == core
+    assert {b.name for b in gobuild.all_builds(flavors.KUBEADM.extra_builds)} - core == {
+        f"cri-dockerd-{versions.CRI_DOCKERD_VERSION}"}
+    assert {b.name for b in gobuild.all_builds(flavors.KIND.extra_builds)} - core == {"registry-mirror"}
+    # status and down look for every flavor's binaries
+    assert len(gobuild.all_builds()) == len(core) + len(gobuild.EXTRA_BUILDS)
 
 
-def test_go_helpers_vet_and_pass_their_own_tests(tmp_path):
-    """The helpers build inside the Kubernetes module at `cluster.up`; their tests run here, alone."""
-    for name, src in gobuild.helpers_build().local_packages.items():
-        if not list(src.glob("*_test.go")):
-            continue
-        work = tmp_path / name
-        shutil.copytree(src, work)
-        subprocess.run(["go", "mod", "init", f"traderadmin.local/{name}"], cwd=work, check=True, capture_output=True)
-        for cmd in (["go", "vet", "./..."], ["go", "test", "-count=1", "./..."]):
-            proc = subprocess.run(cmd, cwd=work, capture_output=True, text=True, env={**os.environ, "GOFLAGS": "-mod=mod"})
-            assert proc.returncode == 0, f"{name}: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
+def test_the_mirror_is_its_own_module_with_go_containerregistry():
+    build = gobuild.mirror_build()
+    assert f"require github.com/google/go-containerregistry {versions.GO_CONTAINERREGISTRY_VERSION}" in build.go_mod
+    assert "k8s.io" not in build.go_mod
+    assert (build.local_packages["registry-mirror"] / "main.go").is_file()
+
+
+def test_our_go_programs_vet_and_pass_their_own_tests():
+    """They are compiled inside their build modules at `cluster.up` (the provisioner needs
+    client-go at Kubernetes' pins): their tests run there too, against the same requirements."""
+    from traderadmin.localcluster.paths import cache_dir
+
+    for build in (gobuild.helpers_build(), gobuild.mirror_build()):
+        module_dir = cache_dir() / "src" / build.module
+        gobuild.prepare_module(build, module_dir)
+        packages = [f"./{rel}" for rel in build.local_packages]
+        env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-mod=mod"}
+        for cmd in (["go", "vet", *packages], ["go", "test", "-count=1", *packages]):
+            proc = subprocess.run(cmd, cwd=module_dir, capture_output=True, text=True, env=env, timeout=600)
+            assert proc.returncode == 0, f"{build.name}: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"

@@ -214,3 +214,53 @@ def test_elsewhere_the_gate_runs_once_on_the_provider_asked_for():
     passes = testrun.gate_passes("auto", ["plain", "kubeadm"], local_possible=False)
     assert [(p.provider, p.cluster_up) for p in passes] == [("auto", ["--provider=auto"])]
     assert testrun.gate_passes("docker-desktop", ["plain"], local_possible=True)[0].provider == "docker-desktop"
+
+
+def test_kind_flavor_feeds_its_containerd_node_only_through_the_mirror(tmp_path):
+    layout = Layout(tmp_path, volumes_root=flavors.KIND.volumes_dir)
+    parts = [c for c in components({**BINARIES, "registry-mirror": Path("/bin/registry-mirror")}, layout, Network(),
+                                   "desktop-control-plane", "192.0.2.10", flavors.KIND)]
+    names = [c.name for c in parts]
+    assert names[0] == "containerd" and names.index("registry-mirror") < names.index("kubelet")
+    mirror = parts[names.index("registry-mirror")]
+    assert mirror.health.url == f"http://{flavors.MIRROR_ADDRESS}/v2/"
+    toml = configfiles.containerd_toml(layout, "traderadmin.local/pause:abc", registry_hosts=True)
+    assert f'config_path = "{layout.registry_hosts_dir}"' in toml
+    assert "config_path" not in configfiles.containerd_toml(layout, "traderadmin.local/pause:abc")
+    hosts = configfiles.registry_hosts_toml("docker.io", flavors.MIRROR_ADDRESS)
+    assert 'server = "https://registry-1.docker.io"' in hosts
+    assert f'[host."http://{flavors.MIRROR_ADDRESS}"]' in hosts and 'capabilities = ["pull", "resolve"]' in hosts
+    assert "server" not in configfiles.registry_hosts_toml("_default", flavors.MIRROR_ADDRESS)
+
+
+@pytest.mark.parametrize("flavor", list(flavors.FLAVORS.values()), ids=list(flavors.FLAVORS))
+def test_storage_classes_are_named_and_bound_like_the_originals(flavor):
+    from traderadmin.localcluster import bootstrap
+
+    classes = [o for o in bootstrap.cluster_objects(flavor) if o["kind"] == "StorageClass"]
+    defaults = [c["metadata"]["name"] for c in classes
+                if c["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"]
+    assert all(c["provisioner"] == flavor.provisioner for c in classes)
+    expect = {
+        "plain": (["hostpath"], "hostpath", "Immediate"),
+        "kubeadm": (["hostpath"], "hostpath", "Immediate"),
+        "kind": (["standard", "hostpath"], "standard", "WaitForFirstConsumer"),
+    }[flavor.name]
+    assert ([c["metadata"]["name"] for c in classes], defaults, {c["volumeBindingMode"] for c in classes}) == (
+        expect[0], [expect[1]], {expect[2]})
+
+
+def test_the_provider_code_recognises_the_kind_flavor_as_docker_desktop_kind(monkeypatch, tmp_path):
+    monkeypatch.setattr(kube, "list_nodes", lambda context, kubeconfig=None, timeout=10.0: [
+        kube.NodeInfo(flavors.KIND.node("somehost"), True, "v1.34.4", "containerd://1.6.20")])
+    config = tmp_path / "config"
+    config.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "current-context": "docker-desktop",
+                                      "clusters": [{"name": "docker-desktop", "cluster": {"server": "https://x:6443"}}],
+                                      "contexts": [{"name": "docker-desktop", "context": {"cluster": "docker-desktop",
+                                                                                          "user": "docker-desktop"}}],
+                                      "users": [{"name": "docker-desktop", "user": {}}]}))
+    monkeypatch.setenv("KUBECONFIG", str(config))
+    monkeypatch.setattr(kube, "docker_info", lambda: {"DriverStatus": [["driver-type", "io.containerd.snapshotter.v1"]]})
+    detection, _ = providers.detect_context("docker-desktop")
+    assert (detection.provider, detection.mode, detection.ok) == ("docker-desktop", "kind", True)
+    assert flavors.KIND.recognised_as == "docker-desktop/kind"

@@ -154,3 +154,29 @@ def test_host_network_applies_to_the_services_only():
 def test_services_roll_out_one_pod_at_a_time(name):
     # hostNetwork pods cannot overlap on one node, and two orchestrators must never share a client_id.
     assert DEPLOYMENTS[name]["spec"]["strategy"] == {"type": "Recreate"}
+
+
+def _mounts_the_claim(spec) -> bool:
+    claims = {v["name"] for v in spec.get("volumes", [])
+              if v.get("persistentVolumeClaim", {}).get("claimName") == "trader-config"}
+    return any(m["name"] in claims for c in _every_container(spec) for m in c.get("volumeMounts", []))
+
+
+def test_every_pod_that_mounts_the_config_volume_runs_on_the_writers_node():
+    """ReadWriteOnce mounts on one node: on a cluster of several nodes (Docker Desktop's kind
+    mode can run them) a reader scheduled elsewhere would never start. Each reader must be
+    required (not preferred) to share the writer's node."""
+    writer_labels = DEPLOYMENTS["config-writer"]["spec"]["template"]["metadata"]["labels"]
+    readers = {name: d for name, d in DEPLOYMENTS.items()
+               if name != "config-writer" and _mounts_the_claim(d["spec"]["template"]["spec"])}
+    assert set(readers) == {"orchestrator", "scanner"}
+    for name, d in readers.items():
+        terms = d["spec"]["template"]["spec"]["affinity"]["podAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+        assert any(t["topologyKey"] == "kubernetes.io/hostname"
+                   and t["labelSelector"]["matchLabels"].items() <= writer_labels.items() for t in terms), name
+
+
+def test_the_writer_pins_nothing_itself():
+    """The writer goes where the volume is (a local-path volume's own node affinity says where);
+    an affinity of its own could contradict the volume's and leave it unschedulable."""
+    assert "affinity" not in DEPLOYMENTS["config-writer"]["spec"]["template"]["spec"]

@@ -1,12 +1,32 @@
 """Tell clusters apart from what kubeconfig and the API say about them.
 
-Pure functions over recorded facts (context, server, node names, Docker's
-image store), so every case is unit-tested. The context name alone is never
-enough: the node names must agree, and when they do not the answer is
+Pure functions over recorded facts (context, server, node names and runtimes,
+Docker's image store), so every case is unit-tested. The context name alone is
+never enough: the node names must agree, and when they do not the answer is
 "unknown" with the reason, not a guess.
+
+The names each tool gives its context and nodes, and where they were checked:
+- kind: context `kind-NAME`, nodes `NAME-control-plane`, `NAME-worker`, `NAME-worker2`…
+  (kind's own `kind load docker-image --name NAME` takes the bare NAME).
+- k3d: context `k3d-NAME`, nodes `k3d-NAME-server-0`, `k3d-NAME-agent-0`… (k3d docs).
+- minikube: context = profile (`minikube` by default), nodes `PROFILE`, `PROFILE-m02`…;
+  its kubeconfig entries carry an extension with `provider: minikube.sigs.k8s.io`.
+- Rancher Desktop: context `rancher-desktop`, one k3s node `lima-rancher-desktop` on macOS
+  and Linux, named after the host on Windows (rancher-sandbox/rancher-desktop PR #674,
+  maintainer's comment). With the dockerd (moby) engine k3s runs on the Docker Engine,
+  so built images are there; with containerd they are not (Tilt treats Rancher Desktop
+  as sharing Docker's store only with the Docker runtime: tilt-dev/tilt
+  internal/docker/env.go and env_test.go).
+- OrbStack: context `orbstack`, one node `orbstack` ("kubectl get nodes  # should show a
+  single "orbstack" node"); its docs (docs.orbstack.dev/kubernetes): "Kubernetes uses the
+  same container engine as the rest of OrbStack, so built images are immediately
+  available". The node can be renamed in its settings (orbstack/orbstack#2271); a renamed
+  one is reported as unknown with that reason.
 """
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 LOCAL_CONTEXT = "traderadmin-local"
@@ -14,6 +34,14 @@ DOCKER_DESKTOP_CONTEXT = "docker-desktop"
 DOCKER_DESKTOP_KUBEADM_NODE = "docker-desktop"
 DOCKER_DESKTOP_KIND_PREFIX = "desktop-"
 CONTAINERD_SNAPSHOTTER = "io.containerd.snapshotter.v1"
+RANCHER_DESKTOP_CONTEXT = "rancher-desktop"
+RANCHER_DESKTOP_NODE = "lima-rancher-desktop"
+ORBSTACK_CONTEXT = "orbstack"
+ORBSTACK_NODE = "orbstack"
+MINIKUBE_KUBECONFIG_PROVIDER = "minikube.sigs.k8s.io"
+
+# Every provider classify can answer with; "unknown" is the rest.
+PROVIDERS = ("local", "docker-desktop", "kind", "k3d", "minikube", "rancher-desktop", "orbstack")
 
 # Docker Desktop's own words (docs "Explore the Kubernetes view", 4.51 and later; the
 # settings tab named in parentheses is where older releases keep the same switch).
@@ -28,6 +56,10 @@ CONTAINERD_STORE_FIX = (
     "Docker Desktop → Settings → General → tick 'Use containerd for pulling and storing images' → Apply "
     "(kind mode runs nodes in containers; only the containerd image store shares built images with them)"
 )
+RANCHER_MOBY_FIX = (
+    "Rancher Desktop → Preferences → Container Engine → dockerd (moby) → Apply "
+    "(with containerd, k3s does not see what the Docker Engine builds), or deliver through a registry: --registry HOST/PREFIX"
+)
 
 
 @dataclass(frozen=True)
@@ -37,13 +69,26 @@ class ContextFacts:
     name: str
     cluster: str = ""
     server: str = ""
+    # The tool that wrote the cluster entry, from its extension (minikube: minikube.sigs.k8s.io).
+    written_by: str = ""
+
+
+@dataclass(frozen=True)
+class NodeFacts:
+    """One node as the API lists it: what classify reads of it besides the name."""
+
+    name: str
+    kubelet_version: str = ""
+    container_runtime: str = ""  # e.g. docker://28.0.4, containerd://1.7.27
 
 
 @dataclass(frozen=True)
 class Detection:
-    provider: str  # local | docker-desktop | kind | k3d | minikube | unknown
+    provider: str  # one of PROVIDERS, or unknown
     context: str
-    mode: str = ""  # docker-desktop: kubeadm | kind
+    mode: str = ""  # docker-desktop: kubeadm | kind; rancher-desktop: moby | containerd
+    # What the cluster's own CLI calls it: kind and k3d cluster name, minikube profile.
+    cluster: str = ""
     nodes: tuple[str, ...] = ()
     supported: bool = False
     reason: str = ""
@@ -60,31 +105,34 @@ def _is_docker_desktop_kind(nodes: list[str]) -> bool:
 
 def classify(
     context: ContextFacts,
-    nodes: list[str],
+    nodes: Sequence[str | NodeFacts],
     containerd_image_store: bool | None = None,
 ) -> Detection:
-    """Decide the provider of `context` from its name, server and node names.
+    """Decide the provider of `context` from its name, kubeconfig entry and nodes.
 
-    `containerd_image_store` is whether the Docker Engine uses the containerd
-    image store (None: unknown); it only matters for Docker Desktop's kind mode.
+    `nodes` are names or NodeFacts (the runtime tells Rancher Desktop's engines
+    apart). `containerd_image_store` is whether the Docker Engine uses the
+    containerd image store (None: unknown); it only matters for Docker Desktop's kind mode.
     """
+    facts = [n if isinstance(n, NodeFacts) else NodeFacts(n) for n in nodes]
+    names = [n.name for n in facts]
     name = context.name
-    node_list = tuple(nodes)
-    if not nodes:
+    node_list = tuple(names)
+    if not names:
         return Detection("unknown", name, nodes=node_list, reason=f"context {name!r} lists no nodes")
 
     if name == LOCAL_CONTEXT:
-        if len(nodes) == 1 and not nodes[0].startswith(("docker-desktop", "desktop-", "minikube", "k3d-")):
+        if len(names) == 1 and not names[0].startswith(("docker-desktop", "desktop-", "minikube", "k3d-")):
             return Detection("local", name, nodes=node_list, supported=True,
-                             reason=f"context {name!r} with the single node {nodes[0]!r}")
+                             reason=f"context {name!r} with the single node {names[0]!r}")
         return Detection("unknown", name, nodes=node_list,
-                         reason=f"context {name!r} should point at one local node, but its nodes are {', '.join(nodes)}")
+                         reason=f"context {name!r} should point at one local node, but its nodes are {', '.join(names)}")
 
     if name == DOCKER_DESKTOP_CONTEXT:
-        if nodes == [DOCKER_DESKTOP_KUBEADM_NODE]:
+        if names == [DOCKER_DESKTOP_KUBEADM_NODE]:
             return Detection("docker-desktop", name, mode="kubeadm", nodes=node_list, supported=True,
                              reason="node 'docker-desktop': kubeadm mode, shares the Docker Engine's images")
-        if _is_docker_desktop_kind(nodes):
+        if _is_docker_desktop_kind(names):
             problems: tuple[str, ...] = ()
             if containerd_image_store is False:
                 problems = (f"kind mode needs the containerd image store. Fix: {CONTAINERD_STORE_FIX}",)
@@ -93,24 +141,85 @@ def classify(
             return Detection("docker-desktop", name, mode="kind", nodes=node_list, supported=True,
                              reason="node 'desktop-control-plane': kind mode", problems=problems)
         return Detection("unknown", name, nodes=node_list,
-                         reason=f"context 'docker-desktop' but nodes {', '.join(nodes)} match neither of its modes")
+                         reason=f"context 'docker-desktop' but nodes {', '.join(names)} match neither of its modes")
 
-    if name.startswith("kind-"):
-        cluster = name.removeprefix("kind-")
-        if f"{cluster}-control-plane" in nodes:
-            return Detection("kind", name, nodes=node_list,
-                             reason=f"kind cluster {cluster!r} (node {cluster}-control-plane); not a supported provider")
-    if name.startswith("k3d-"):
-        cluster = name.removeprefix("k3d-")
-        if any(n.startswith(f"k3d-{cluster}-server-") for n in nodes):
-            return Detection("k3d", name, nodes=node_list,
-                             reason=f"k3d cluster {cluster!r}; not a supported provider")
-    if name == "minikube" or "minikube" in nodes:
-        if "minikube" in nodes:
-            return Detection("minikube", name, nodes=node_list, reason="minikube node; not a supported provider")
+    for recognise in (_kind, _k3d, _minikube, _rancher_desktop, _orbstack):
+        found = recognise(context, facts)
+        if found is not None:
+            return found
 
     return Detection("unknown", name, nodes=node_list,
-                     reason=f"context {name!r} with nodes {', '.join(nodes)} matches no known provider")
+                     reason=f"context {name!r} with nodes {', '.join(names)} matches no known provider")
+
+
+def _kind(context: ContextFacts, facts: list[NodeFacts]) -> Detection | None:
+    if not context.name.startswith("kind-"):
+        return None
+    cluster = context.name.removeprefix("kind-")
+    nodes = [n.name for n in facts]
+    if f"{cluster}-control-plane" in nodes and all(n.startswith(f"{cluster}-") for n in nodes):
+        return Detection("kind", context.name, cluster=cluster, nodes=tuple(nodes), supported=True,
+                         reason=f"kind cluster {cluster!r} (nodes {', '.join(nodes)})")
+    return Detection("unknown", context.name, nodes=tuple(nodes),
+                     reason=f"context {context.name!r} is named like kind cluster {cluster!r}, but its nodes "
+                            f"{', '.join(nodes)} are not {cluster}-control-plane and {cluster}-worker…")
+
+
+def _k3d(context: ContextFacts, facts: list[NodeFacts]) -> Detection | None:
+    if not context.name.startswith("k3d-"):
+        return None
+    cluster = context.name.removeprefix("k3d-")
+    nodes = [n.name for n in facts]
+    if any(n.startswith(f"k3d-{cluster}-server-") for n in nodes) and all(n.startswith(f"k3d-{cluster}-") for n in nodes):
+        return Detection("k3d", context.name, cluster=cluster, nodes=tuple(nodes), supported=True,
+                         reason=f"k3d cluster {cluster!r} (nodes {', '.join(nodes)})")
+    return Detection("unknown", context.name, nodes=tuple(nodes),
+                     reason=f"context {context.name!r} is named like k3d cluster {cluster!r}, but its nodes "
+                            f"{', '.join(nodes)} are not k3d-{cluster}-server-N and k3d-{cluster}-agent-N")
+
+
+def _minikube(context: ContextFacts, facts: list[NodeFacts]) -> Detection | None:
+    # A profile's context is named after it, so only minikube's own mark or its default name count.
+    if context.name != "minikube" and context.written_by != MINIKUBE_KUBECONFIG_PROVIDER:
+        return None
+    profile = context.name
+    nodes = [n.name for n in facts]
+    secondary = re.compile(rf"{re.escape(profile)}-m\d{{2,}}")
+    if profile in nodes and all(n == profile or secondary.fullmatch(n) for n in nodes):
+        return Detection("minikube", context.name, cluster=profile, nodes=tuple(nodes), supported=True,
+                         reason=f"minikube profile {profile!r} (nodes {', '.join(nodes)})")
+    return Detection("unknown", context.name, nodes=tuple(nodes),
+                     reason=f"context {context.name!r} is minikube's, but its nodes {', '.join(nodes)} are not "
+                            f"{profile} and {profile}-m02…")
+
+
+def _rancher_desktop(context: ContextFacts, facts: list[NodeFacts]) -> Detection | None:
+    if context.name != RANCHER_DESKTOP_CONTEXT:
+        return None
+    nodes = tuple(n.name for n in facts)
+    # On Windows the node is named after the host; k3s's kubelet version still says what it is.
+    if len(facts) != 1 or not (facts[0].name == RANCHER_DESKTOP_NODE or "+k3s" in facts[0].kubelet_version):
+        return Detection("unknown", context.name, nodes=nodes,
+                         reason=f"context {context.name!r} but nodes {', '.join(nodes)} are not Rancher Desktop's "
+                                f"single k3s node ({RANCHER_DESKTOP_NODE!r}, or the host's name on Windows)")
+    runtime = facts[0].container_runtime
+    mode = "moby" if runtime.startswith("docker://") else "containerd" if runtime.startswith("containerd://") else ""
+    problems = (f"Rancher Desktop runs the containerd engine, which does not share the Docker Engine's images. "
+                f"Fix: {RANCHER_MOBY_FIX}",) if mode == "containerd" else ()
+    return Detection("rancher-desktop", context.name, mode=mode, nodes=nodes, supported=True, problems=problems,
+                     reason=f"Rancher Desktop's k3s node {nodes[0]!r}" + (f", {mode} engine" if mode else ""))
+
+
+def _orbstack(context: ContextFacts, facts: list[NodeFacts]) -> Detection | None:
+    if context.name != ORBSTACK_CONTEXT:
+        return None
+    nodes = tuple(n.name for n in facts)
+    if nodes == (ORBSTACK_NODE,):
+        return Detection("orbstack", context.name, nodes=nodes, supported=True,
+                         reason="OrbStack's node 'orbstack': shares the Docker Engine's images")
+    return Detection("unknown", context.name, nodes=nodes,
+                     reason=f"context {context.name!r} but nodes {', '.join(nodes)} are not OrbStack's single node "
+                            f"{ORBSTACK_NODE!r} (renamed in OrbStack's settings?)")
 
 
 def uses_containerd_image_store(docker_info: dict) -> bool | None:

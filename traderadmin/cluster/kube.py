@@ -85,6 +85,7 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[ContextFacts], st
     the first file to define a name wins."""
     contexts: dict[str, str] = {}
     servers: dict[str, str] = {}
+    writers: dict[str, str] = {}
     current: str | None = None
     for path in kubeconfig_files(kubeconfig):
         try:
@@ -94,10 +95,22 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[ContextFacts], st
         for ctx in data.get("contexts") or []:
             contexts.setdefault(ctx.get("name", ""), (ctx.get("context") or {}).get("cluster", ""))
         for cluster in data.get("clusters") or []:
-            servers.setdefault(cluster.get("name", ""), (cluster.get("cluster") or {}).get("server", ""))
+            body = cluster.get("cluster") or {}
+            servers.setdefault(cluster.get("name", ""), body.get("server", ""))
+            writers.setdefault(cluster.get("name", ""), _written_by(body))
         current = current or data.get("current-context") or None
-    facts = [ContextFacts(name, cluster, servers.get(cluster, "")) for name, cluster in contexts.items() if name]
+    facts = [ContextFacts(name, cluster, servers.get(cluster, ""), writers.get(cluster, ""))
+             for name, cluster in contexts.items() if name]
     return facts, current
+
+
+def _written_by(cluster: dict) -> str:
+    """The `provider` a tool stamps into its cluster entry's extensions (minikube does), else ""."""
+    for entry in cluster.get("extensions") or []:
+        extension = entry.get("extension") if isinstance(entry, dict) else None
+        if isinstance(extension, dict) and extension.get("provider"):
+            return str(extension["provider"])
+    return ""
 
 
 def api_client(context: str, kubeconfig: str | None = None) -> client.ApiClient:

@@ -6,14 +6,14 @@ import subprocess
 from pathlib import Path
 
 from traderadmin.errors import ToolkitError
-from traderadmin.localcluster.layout import STORAGE_CLASS
+from traderadmin.localcluster.flavors import Flavor
 
 
 class BootstrapError(ToolkitError):
     """Applying the cluster's own objects failed."""
 
 
-def cluster_objects(provisioner: str) -> list[dict]:
+def cluster_objects(flavor: Flavor) -> list[dict]:
     return [
         # Lets the API server use the kubelet API: exec, attach, logs, port-forward, pod proxy.
         {
@@ -40,18 +40,22 @@ def cluster_objects(provisioner: str) -> list[dict]:
             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "traderadmin:hostpath-provisioner"},
             "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "traderadmin:hostpath-provisioner"}],
         },
-        # Same name as Docker Desktop's default class, so manifests work on both.
-        {
-            "apiVersion": "storage.k8s.io/v1",
-            "kind": "StorageClass",
-            "metadata": {
-                "name": STORAGE_CLASS,
-                "annotations": {"storageclass.kubernetes.io/is-default-class": "true"},
-            },
-            "provisioner": provisioner,
-            "reclaimPolicy": "Delete",
-            "volumeBindingMode": "Immediate",
-        },
+        # Named as the original names them (Docker Desktop: `hostpath`; its kind mode: `standard`
+        # and `hostpath`), so manifests that name a class or rely on the default work on both.
+        *(
+            {
+                "apiVersion": "storage.k8s.io/v1",
+                "kind": "StorageClass",
+                "metadata": {
+                    "name": name,
+                    "annotations": {"storageclass.kubernetes.io/is-default-class": str(index == 0).lower()},
+                },
+                "provisioner": flavor.provisioner,
+                "reclaimPolicy": "Delete",
+                "volumeBindingMode": flavor.binding_mode,
+            }
+            for index, name in enumerate(flavor.storage_classes)
+        ),
     ]
 
 
@@ -65,8 +69,8 @@ def kubectl(kubectl_bin: Path, kubeconfig: Path, *args: str, stdin: str | None =
     )
 
 
-def apply_cluster_objects(kubectl_bin: Path, kubeconfig: Path, provisioner: str) -> None:
-    doc = json.dumps({"apiVersion": "v1", "kind": "List", "items": cluster_objects(provisioner)})
+def apply_cluster_objects(kubectl_bin: Path, kubeconfig: Path, flavor: Flavor) -> None:
+    doc = json.dumps({"apiVersion": "v1", "kind": "List", "items": cluster_objects(flavor)})
     proc = kubectl(kubectl_bin, kubeconfig, "apply", "--server-side", "--field-manager=traderadmin", "-f", "-", stdin=doc)
     if proc.returncode != 0:
         raise BootstrapError(f"`kubectl apply --server-side` of the cluster objects failed: {proc.stderr.strip()}")

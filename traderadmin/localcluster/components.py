@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from traderadmin.localcluster.flavors import CNI_BIN_DIR, CRI_DOCKERD, DEFAULT, Flavor
-from traderadmin.localcluster.layout import STORAGE_CLASS, Layout, Network
+from traderadmin.localcluster.flavors import CNI_BIN_DIR, CRI_DOCKERD, DEFAULT, MIRROR_ADDRESS, Flavor
+from traderadmin.localcluster.layout import Layout, Network
 
 
 @dataclass(frozen=True)
@@ -78,8 +78,15 @@ def components(
             ("containerd", "--config", str(layout.containerd_config)),
             socket=layout.containerd_socket,
         )
+    mirror = [Component(
+        "registry-mirror",
+        (binary("registry-mirror"), f"--addr={MIRROR_ADDRESS}"),
+        health=Health(f"http://{MIRROR_ADDRESS}/v2/"),
+    )] if flavor.image_mirror else []
     return [
         runtime,
+        # Before the kubelet, which pulls through it.
+        *mirror,
         Component(
             "etcd",
             (
@@ -181,7 +188,7 @@ def components(
                 binary("hostpath-provisioner"),
                 f"--kubeconfig={kc / 'hostpath-provisioner.conf'}",
                 f"--provisioner-name={flavor.provisioner}",
-                f"--storage-class={STORAGE_CLASS}",
+                f"--storage-class={','.join(flavor.storage_classes)}",
                 f"--base-dir={layout.volumes}",
                 f"--layout={flavor.volume_layout}",
             ),

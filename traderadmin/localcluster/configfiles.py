@@ -27,10 +27,16 @@ def kubeconfig(server: str, ca: Path, cert: Path, key: Path, user: str, context:
     )
 
 
-def containerd_toml(layout: Layout, sandbox_image: str, restrict_oom_score_adj: bool = False) -> str:
+def containerd_toml(layout: Layout, sandbox_image: str, restrict_oom_score_adj: bool = False,
+                    registry_hosts: bool = False) -> str:
     """`restrict_oom_score_adj` for hosts without CAP_SYS_RESOURCE (some VMs and containers):
     the kubelet asks for negative OOM scores (-998 for sandboxes) that runc cannot set there,
-    and every pod would fail with "can't get final child's PID from pipe"."""
+    and every pod would fail with "can't get final child's PID from pipe".
+    `registry_hosts`: pulls go where the hosts.toml files in `layout.registry_hosts_dir` say."""
+    registry = f"""
+  [plugins."io.containerd.grpc.v1.cri".registry]
+    config_path = "{layout.registry_hosts_dir}"
+""" if registry_hosts else ""
     return f"""# Written by traderadmin; a containerd just for the local cluster, apart from Docker's.
 version = 2
 root = "{layout.containerd_root}"
@@ -53,7 +59,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = "{CNI_BIN_DIR}"
     conf_dir = "{layout.cni_conf_dir}"
-"""
+{registry}"""
 
 
 def cni_conflist(layout: Layout, network: Network) -> str:
@@ -139,3 +145,15 @@ def kube_proxy_config(layout: Layout, network: Network, node_name: str, oom_scor
         },
         indent=2,
     )
+
+
+# Registries whose pulls the mirror answers: Docker Hub names (what `traderadmin/scanner`
+# means) and the pause image's. `_default` covers any other on containerd versions that read it.
+MIRRORED_REGISTRIES = ("docker.io", "traderadmin.local", "_default")
+
+
+def registry_hosts_toml(registry: str, mirror: str) -> str:
+    """containerd's hosts.toml sending every pull of `registry` to the mirror at `mirror` (plain HTTP)."""
+    server = "https://registry-1.docker.io" if registry == "docker.io" else f"https://{registry}"
+    head = "" if registry == "_default" else f'server = "{server}"\n\n'
+    return f'{head}[host."http://{mirror}"]\n  capabilities = ["pull", "resolve"]\n'

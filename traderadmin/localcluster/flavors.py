@@ -43,13 +43,21 @@ class Flavor:
     provisioner: str  # the hostpath StorageClass's provisioner name
     # Where claims' directories go; None: under the flavor's state folder.
     volumes_dir: Path | None
-    # "flat": <namespace>_<claim>_<uid>; "claim/pv": <claim>/<pv>, as Docker Desktop lays them out.
+    # "flat": <namespace>_<claim>_<uid>; "claim/pv": <claim>/<pv>, as Docker Desktop's hostpath
+    # lays them out; "local-path": <pv>_<namespace>_<claim>, as rancher.io/local-path does.
     volume_layout: str
     # Node name; None: the host's name.
     node_name: str | None = None
     # The provider the toolkit must recognise it as, by the same signals as the real thing.
     looks_like: str = "local"
     looks_like_mode: str = ""
+    # StorageClasses served by the provisioner, the default first.
+    storage_classes: tuple[str, ...] = ("hostpath",)
+    binding_mode: str = "Immediate"  # or WaitForFirstConsumer: the volume goes where its first pod runs
+    # Go programs beyond the core build (gobuild.EXTRA_BUILDS).
+    extra_builds: tuple[str, ...] = ()
+    # Images reach the node only through a mirror backed by the Docker Engine.
+    image_mirror: bool = False
 
     @property
     def recognised_as(self) -> str:
@@ -86,9 +94,34 @@ KUBEADM = Flavor(
     node_name="docker-desktop",
     looks_like="docker-desktop",
     looks_like_mode="kubeadm",
+    extra_builds=("cri-dockerd",),
 )
 
-FLAVORS: dict[str, Flavor] = {f.name: f for f in (PLAIN, KUBEADM)}
+# Docker Desktop's kind mode: a containerd node `desktop-control-plane` that gets
+# images only through a pull-through mirror backed by the Docker Engine (so a node
+# keeps serving what it pulled for a tag), and local-path volumes that are made
+# where their first pod is scheduled.
+KIND = Flavor(
+    name="kind",
+    summary="Docker Desktop's kind mode: containerd node desktop-control-plane fed by a Docker-backed mirror, "
+            "context docker-desktop, local-path volumes",
+    context=DOCKER_DESKTOP_CONTEXT,
+    server_host=DOCKER_DESKTOP_SERVER_HOST,
+    runtime=CONTAINERD,
+    provisioner="rancher.io/local-path",
+    volumes_dir=Path("/var/local-path-provisioner"),
+    volume_layout="local-path",
+    node_name="desktop-control-plane",
+    looks_like="docker-desktop",
+    looks_like_mode="kind",
+    storage_classes=("standard", "hostpath"),
+    binding_mode="WaitForFirstConsumer",
+    extra_builds=("registry-mirror",),
+    image_mirror=True,
+)
+
+FLAVORS: dict[str, Flavor] = {f.name: f for f in (PLAIN, KUBEADM, KIND)}
+MIRROR_ADDRESS = "127.0.0.1:5001"
 DEFAULT = PLAIN
 
 

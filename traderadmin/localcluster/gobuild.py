@@ -187,7 +187,7 @@ def bin_dir_for(build: GoBuild, go_ver: str, root: Path | None = None) -> Path:
     return (root or cache_dir()) / "bin" / f"{build.name}-{build.key(go_ver)}"
 
 
-def _prepare_module(build: GoBuild, module_dir: Path) -> None:
+def prepare_module(build: GoBuild, module_dir: Path) -> None:
     module_dir.mkdir(parents=True, exist_ok=True)
     header = f"// traderadmin build module {build.module}; go build adds the indirect requirements below.\n"
     go_mod = module_dir / "go.mod"
@@ -221,7 +221,7 @@ def run_build(
     if (out_dir / COMPLETE_MARKER).exists():
         return out_dir
     module_dir = (root or cache_dir()) / "src" / build.module
-    _prepare_module(build, module_dir)
+    prepare_module(build, module_dir)
     staging = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
@@ -275,20 +275,45 @@ def _run_logged(
         )
 
 
-def all_builds(with_cri_dockerd: bool = True) -> tuple[GoBuild, ...]:
-    core = (kubernetes_build(), helpers_build(), etcd_build())
-    return (*core, cri_dockerd_build()) if with_cri_dockerd else core
+def mirror_build() -> GoBuild:
+    """The registry mirror the kind flavor's node pulls through; its own module, as its
+    Docker client pins differ from Kubernetes'."""
+    return GoBuild(
+        name="registry-mirror",
+        go_mod=(
+            "module traderadmin.local/registry-mirror-build\n\n"
+            "go 1.25.0\n\n"
+            f"require github.com/google/go-containerregistry {versions.GO_CONTAINERREGISTRY_VERSION}\n"
+        ),
+        module="registry-mirror",
+        targets=(("./registry-mirror", ""),),
+        ldflags="-s -w",
+        local_packages={"registry-mirror": GO_SOURCES / "registry-mirror"},
+    )
+
+
+# Builds only some flavors need, by the name a flavor lists them under.
+EXTRA_BUILDS: dict[str, Callable[[], GoBuild]] = {
+    "cri-dockerd": cri_dockerd_build,
+    "registry-mirror": mirror_build,
+}
+
+
+def all_builds(extras: tuple[str, ...] | None = None) -> tuple[GoBuild, ...]:
+    """The core builds plus `extras` (None: every extra, as status and down look for all)."""
+    names = tuple(EXTRA_BUILDS) if extras is None else extras
+    return (kubernetes_build(), helpers_build(), etcd_build(), *(EXTRA_BUILDS[n]() for n in names))
 
 
 def build_all(
     log_path: Path,
     progress: Callable[[str], None] = lambda _msg: None,
     root: Path | None = None,
-    with_cri_dockerd: bool = False,
+    extras: tuple[str, ...] = (),
 ) -> dict[str, Path]:
-    """Build (or find cached) Kubernetes and etcd (and cri-dockerd when asked); map each binary name to its path."""
+    """Build (or find cached) Kubernetes, etcd and `extras`; map each binary name to its path."""
     binaries: dict[str, Path] = {}
-    for build in all_builds(with_cri_dockerd):
+    for build in all_builds(extras):
         folder = run_build(build, log_path, progress, root)
         for path in folder.iterdir():
             if not path.name.startswith("."):

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 CONTEXT_NAME = "traderadmin-local"
-STORAGE_CLASS = "hostpath"
 K8S_NAMESPACE = "k8s.io"  # containerd namespace the CRI plugin uses
 
 
@@ -74,6 +73,11 @@ class Layout:
     @property
     def containerd_config(self) -> Path:
         return self.state / "containerd" / "config.toml"
+
+    @property
+    def registry_hosts_dir(self) -> Path:
+        """containerd's per-registry hosts.toml files (the kind flavor's mirror)."""
+        return self.state / "containerd" / "certs.d"
 
     @property
     def containerd_socket(self) -> Path:

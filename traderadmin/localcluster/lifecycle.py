@@ -52,6 +52,7 @@ NODE_READY_TIMEOUT = 120.0
 # Stop order: the node agents first so nothing restarts what is being stopped.
 STOP_ORDER = (
     "hostpath-provisioner",
+    "registry-mirror",
     "kube-proxy",
     "kubelet",
     "kube-scheduler",
@@ -113,7 +114,7 @@ def _cluster_components(layout: Layout, flavor: Flavor, binaries: dict[str, Path
     # Status and down must work even when the build cache is gone: pid files then
     # only need the executable's name.
     names = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet",
-             "kube-proxy", "hostpath-provisioner", "pause", "kubectl", "cri-dockerd")
+             "kube-proxy", "hostpath-provisioner", "pause", "kubectl", "cri-dockerd", "registry-mirror")
     full = {**{n: Path(n) for n in names}, **binaries}
     try:
         node = host.node_identity()
@@ -220,8 +221,14 @@ def _prepare_files(
     if flavor.runtime == CONTAINERD:
         files[layout.containerd_config] = (
             "containerd",
-            configfiles.containerd_toml(layout, pause_ref, restrict_oom_score_adj=not lower_oom),
+            configfiles.containerd_toml(layout, pause_ref, restrict_oom_score_adj=not lower_oom,
+                                        registry_hosts=flavor.image_mirror),
         )
+    if flavor.image_mirror:
+        # containerd reads these on every pull: no restart.
+        for registry in configfiles.MIRRORED_REGISTRIES:
+            files[layout.registry_hosts_dir / registry / "hosts.toml"] = (
+                "", configfiles.registry_hosts_toml(registry, flavors.MIRROR_ADDRESS))
     for path, (component, text) in files.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists() or path.read_text() != text:
@@ -273,7 +280,7 @@ def up(progress: Progress = lambda _m: None, log: Progress = print, flavor: Flav
         host.install_packages(host.missing_packages(), log)
         progress("checking Docker Engine")
         dockerengine.ensure_docker(log=log)
-        binaries = gobuild.build_all(layout.log("build"), progress, with_cri_dockerd=flavor.runtime == CRI_DOCKERD)
+        binaries = gobuild.build_all(layout.log("build"), progress, extras=flavor.extra_builds)
         for other in running_flavors(binaries):
             if other != flavor:
                 log(f"Stopping the {other.name} flavor of the local cluster: one runs at a time")
@@ -313,7 +320,7 @@ def up(progress: Progress = lambda _m: None, log: Progress = print, flavor: Flav
                 images.ensure_pause_image(layout, binaries["pause"])
             if component.name == "kube-apiserver":
                 progress("applying RBAC and the hostpath StorageClass")
-                bootstrap.apply_cluster_objects(binaries["kubectl"], layout.admin_kubeconfig, flavor.provisioner)
+                bootstrap.apply_cluster_objects(binaries["kubectl"], layout.admin_kubeconfig, flavor)
         progress(f"waiting for node {node.name} to be Ready")
         _wait_until(
             lambda: _node_ready(binaries, layout, node.name, kubelet_started),

@@ -87,3 +87,6 @@ CRI_DOCKERD_REPLACES = (
 )
 # The checksum database does not know the fork (it answers 404), so `go` must not ask it.
 CRI_DOCKERD_GONOSUMDB = CRI_DOCKERD_FORK
+
+# The kind flavor's registry mirror reads images from the Docker Engine with it.
+GO_CONTAINERREGISTRY_VERSION = "v0.22.1"

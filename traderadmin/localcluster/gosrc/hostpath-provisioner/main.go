@@ -1,8 +1,10 @@
-// Command hostpath-provisioner gives the local cluster a dynamic StorageClass
-// named "hostpath", like Docker Desktop's: each PersistentVolumeClaim of that
-// class gets a fresh world-writable directory on the node, bound as a hostPath
-// PersistentVolume. The in-tree dev provisioner is not used because it creates
-// 0750 root-owned directories under /tmp, which non-root pods cannot write.
+// Command hostpath-provisioner gives the local cluster dynamic StorageClasses
+// named like the cluster it stands in for (Docker Desktop's "hostpath", its kind
+// mode's "standard" and "hostpath"): each PersistentVolumeClaim of those classes
+// gets a fresh directory on the node, root-owned 0755 as theirs are, bound as a
+// hostPath PersistentVolume. A WaitForFirstConsumer class is served once the
+// scheduler has picked the node, and the volume is pinned to that node, as
+// rancher.io/local-path does.
 //
 // It polls instead of watching: a single node with a handful of claims does
 // not need informers, and polling recovers from any missed event by design.
@@ -18,6 +20,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	storagev1 "k8s.io/api/storage/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -28,29 +31,39 @@ import (
 const provisionedByAnnotation = "pv.kubernetes.io/provisioned-by"
 
 type provisioner struct {
-	client    kubernetes.Interface
-	name      string
-	className string
-	baseDir   string
-	layout    string
+	client  kubernetes.Interface
+	name    string
+	classes map[string]bool
+	baseDir string
+	layout  string
 }
+
+// selectedNodeAnnotation is set on a claim by the scheduler once a pod using it
+// (WaitForFirstConsumer) has a node.
+const selectedNodeAnnotation = "volume.kubernetes.io/selected-node"
 
 func main() {
 	kubeconfig := flag.String("kubeconfig", "", "kubeconfig with rights on PVs and PVCs")
 	name := flag.String("provisioner-name", "traderadmin.local/hostpath", "provisioner name the StorageClass refers to")
-	className := flag.String("storage-class", "hostpath", "StorageClass whose claims this serves")
+	classNames := flag.String("storage-class", "hostpath", "StorageClasses whose claims this serves, comma-separated")
 	baseDir := flag.String("base-dir", "", "directory under which volume directories are created")
 	interval := flag.Duration("interval", 2*time.Second, "how often claims and volumes are reconciled")
-	layout := flag.String("layout", "flat", `volume folders: "flat" (<namespace>_<claim>_<uid>) or "claim/pv" (<claim>/<pv>, Docker Desktop's)`)
+	layout := flag.String("layout", "flat", `volume folders: "flat" (<namespace>_<claim>_<uid>), "claim/pv" (<claim>/<pv>, Docker Desktop's) or "local-path" (<pv>_<namespace>_<claim>)`)
 	klog.InitFlags(nil)
 	flag.Parse()
 	if *baseDir == "" || *kubeconfig == "" {
 		fmt.Fprintln(os.Stderr, "--base-dir and --kubeconfig are required")
 		os.Exit(2)
 	}
-	if *layout != "flat" && *layout != "claim/pv" {
-		fmt.Fprintf(os.Stderr, "--layout %q: want flat or claim/pv\n", *layout)
+	if *layout != "flat" && *layout != "claim/pv" && *layout != "local-path" {
+		fmt.Fprintf(os.Stderr, "--layout %q: want flat, claim/pv or local-path\n", *layout)
 		os.Exit(2)
+	}
+	classes := map[string]bool{}
+	for _, c := range strings.Split(*classNames, ",") {
+		if c = strings.TrimSpace(c); c != "" {
+			classes[c] = true
+		}
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", *kubeconfig)
 	if err != nil {
@@ -60,13 +73,13 @@ func main() {
 		klog.Fatalf("creating %s: %v", *baseDir, err)
 	}
 	p := &provisioner{
-		client:    kubernetes.NewForConfigOrDie(cfg),
-		name:      *name,
-		className: *className,
-		baseDir:   filepath.Clean(*baseDir),
-		layout:    *layout,
+		client:  kubernetes.NewForConfigOrDie(cfg),
+		name:    *name,
+		classes: classes,
+		baseDir: filepath.Clean(*baseDir),
+		layout:  *layout,
 	}
-	klog.Infof("serving StorageClass %q as %q under %s", p.className, p.name, p.baseDir)
+	klog.Infof("serving StorageClasses %s as %q under %s", *classNames, p.name, p.baseDir)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		p.reconcile(ctx)
@@ -83,7 +96,7 @@ func (p *provisioner) reconcile(ctx context.Context) {
 	}
 	for i := range claims.Items {
 		claim := &claims.Items[i]
-		if p.wants(claim) {
+		if p.wants(ctx, claim) {
 			if err := p.provision(ctx, claim); err != nil {
 				klog.Errorf("provisioning %s/%s: %v", claim.Namespace, claim.Name, err)
 			}
@@ -106,19 +119,39 @@ func (p *provisioner) reconcile(ctx context.Context) {
 	}
 }
 
-func (p *provisioner) wants(claim *corev1.PersistentVolumeClaim) bool {
+func (p *provisioner) wants(ctx context.Context, claim *corev1.PersistentVolumeClaim) bool {
 	if claim.Spec.VolumeName != "" || claim.Status.Phase != corev1.ClaimPending || claim.DeletionTimestamp != nil {
 		return false
 	}
-	return claim.Spec.StorageClassName != nil && *claim.Spec.StorageClassName == p.className
+	if claim.Spec.StorageClassName == nil || !p.classes[*claim.Spec.StorageClassName] {
+		return false
+	}
+	if claim.Annotations[selectedNodeAnnotation] != "" {
+		return true
+	}
+	class, err := p.client.StorageV1().StorageClasses().Get(ctx, *claim.Spec.StorageClassName, metav1.GetOptions{})
+	if err != nil {
+		klog.Errorf("reading StorageClass %s: %v", *claim.Spec.StorageClassName, err)
+		return false
+	}
+	// WaitForFirstConsumer: the volume must go where the scheduler puts its first pod.
+	return class.VolumeBindingMode == nil || *class.VolumeBindingMode != storagev1.VolumeBindingWaitForFirstConsumer
+}
+
+// dirFor is where a claim's volume lives, laid out like the provisioner this one stands in for.
+func (p *provisioner) dirFor(claim *corev1.PersistentVolumeClaim, pvName string) string {
+	switch p.layout {
+	case "claim/pv":
+		return filepath.Join(p.baseDir, claim.Name, pvName)
+	case "local-path":
+		return filepath.Join(p.baseDir, fmt.Sprintf("%s_%s_%s", pvName, claim.Namespace, claim.Name))
+	}
+	return filepath.Join(p.baseDir, fmt.Sprintf("%s_%s_%s", claim.Namespace, claim.Name, claim.UID))
 }
 
 func (p *provisioner) provision(ctx context.Context, claim *corev1.PersistentVolumeClaim) error {
-	name := "pvc-" + string(claim.UID)
-	dir := filepath.Join(p.baseDir, fmt.Sprintf("%s_%s_%s", claim.Namespace, claim.Name, claim.UID))
-	if p.layout == "claim/pv" {
-		dir = filepath.Join(p.baseDir, claim.Name, name)
-	}
+	pv := p.volumeFor(claim)
+	dir := pv.Spec.HostPath.Path
 	// Root-owned 0755, as Docker Desktop's hostpath and kind's local-path volumes are, and
 	// fsGroup never changes a hostPath: a non-root pod cannot write here unless something
 	// running as root hands the folder over. The stack must cope; hiding it helps no one.
@@ -128,6 +161,20 @@ func (p *provisioner) provision(ctx context.Context, claim *corev1.PersistentVol
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return err
 	}
+	_, err := p.client.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	if err == nil {
+		klog.Infof("provisioned %s for %s/%s at %s", pv.Name, claim.Namespace, claim.Name, dir)
+	}
+	return err
+}
+
+// volumeFor is the PersistentVolume bound to claim: a hostPath on the node, pinned
+// to the scheduler's node when there is one (a hostPath exists on one node only).
+func (p *provisioner) volumeFor(claim *corev1.PersistentVolumeClaim) *corev1.PersistentVolume {
+	name := "pvc-" + string(claim.UID)
 	hostPathType := corev1.HostPathDirectoryOrCreate
 	pv := &corev1.PersistentVolume{
 		ObjectMeta: metav1.ObjectMeta{
@@ -138,7 +185,7 @@ func (p *provisioner) provision(ctx context.Context, claim *corev1.PersistentVol
 			Capacity:                      corev1.ResourceList{corev1.ResourceStorage: claim.Spec.Resources.Requests[corev1.ResourceStorage]},
 			AccessModes:                   claim.Spec.AccessModes,
 			PersistentVolumeReclaimPolicy: corev1.PersistentVolumeReclaimDelete,
-			StorageClassName:              p.className,
+			StorageClassName:              *claim.Spec.StorageClassName,
 			VolumeMode:                    claim.Spec.VolumeMode,
 			ClaimRef: &corev1.ObjectReference{
 				Kind:       "PersistentVolumeClaim",
@@ -148,18 +195,18 @@ func (p *provisioner) provision(ctx context.Context, claim *corev1.PersistentVol
 				UID:        claim.UID,
 			},
 			PersistentVolumeSource: corev1.PersistentVolumeSource{
-				HostPath: &corev1.HostPathVolumeSource{Path: dir, Type: &hostPathType},
+				HostPath: &corev1.HostPathVolumeSource{Path: p.dirFor(claim, name), Type: &hostPathType},
 			},
 		},
 	}
-	_, err := p.client.CoreV1().PersistentVolumes().Create(ctx, pv, metav1.CreateOptions{})
-	if apierrors.IsAlreadyExists(err) {
-		return nil
+	if node := claim.Annotations[selectedNodeAnnotation]; node != "" {
+		pv.Spec.NodeAffinity = &corev1.VolumeNodeAffinity{Required: &corev1.NodeSelector{
+			NodeSelectorTerms: []corev1.NodeSelectorTerm{{MatchExpressions: []corev1.NodeSelectorRequirement{{
+				Key: "kubernetes.io/hostname", Operator: corev1.NodeSelectorOpIn, Values: []string{node},
+			}}}},
+		}}
 	}
-	if err == nil {
-		klog.Infof("provisioned %s for %s/%s at %s", name, claim.Namespace, claim.Name, dir)
-	}
-	return err
+	return pv
 }
 
 func (p *provisioner) remove(ctx context.Context, pv *corev1.PersistentVolume) error {
