@@ -51,10 +51,14 @@ def test_socket_health_needs_a_listener_not_a_file(tmp_path):
 def test_components_start_in_dependency_order(tmp_path, flavor):
     names = [c.name for c in components({n: Path(n) for n in (
         "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy",
-        "hostpath-provisioner", "cri-dockerd")}, Layout(tmp_path), Network(), "node1", "192.0.2.10", flavor)]
-    assert names[:3] == [flavor.runtime, "etcd", "kube-apiserver"]
+        "hostpath-provisioner", "cri-dockerd", "registry-mirror")}, Layout(tmp_path), Network(), "node1", "192.0.2.10",
+        flavor)]
+    assert names[0] == flavor.runtime
+    assert names.index("etcd") < names.index("kube-apiserver") < names.index("kubelet")
     assert set(names) <= set(lifecycle.STOP_ORDER)
-    assert set(lifecycle.STOP_ORDER) - set(names) == {"containerd", "cri-dockerd"} - {flavor.runtime}
+    optional = {"containerd", "cri-dockerd", "registry-mirror"}
+    assert set(lifecycle.STOP_ORDER) - set(names) == optional - {flavor.runtime} - (
+        {"registry-mirror"} if flavor.image_mirror else set())
     # Down stops the node agents before the control plane they report to.
     assert lifecycle.STOP_ORDER.index("kubelet") < lifecycle.STOP_ORDER.index("kube-apiserver")
 

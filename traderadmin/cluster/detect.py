@@ -92,7 +92,8 @@ class Detection:
     nodes: tuple[str, ...] = ()
     supported: bool = False
     reason: str = ""
-    problems: tuple[str, ...] = field(default_factory=tuple)  # each with its fix
+    # What keeps built images from the pods (image store, engine), each with its fix.
+    problems: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def ok(self) -> bool:

@@ -3,6 +3,9 @@
 A check is a plain function returning a Finding; `CHECKS` is the ordered list
 `run_checks` walks. To add one (e.g. for the desktop app), write the function
 and append a DoctorCheck to CHECKS, or call `register(...)` as a decorator.
+Rows of the "cluster" group reach a cluster: their function also takes
+(context, registry), both defaulting to the cluster `--provider auto` picks, and
+`checks_for` aims them at the one `invoke doctor --context` names.
 """
 from __future__ import annotations
 
@@ -11,14 +14,19 @@ import re
 import shutil
 import subprocess
 import sys
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
+from functools import partial
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from traderadmin import appenv, dockerengine
 from traderadmin.cluster import detect, kube
 
+if TYPE_CHECKING:
+    from traderadmin.cluster.providers import Provider
+
 MIN_GO = (1, 25)  # the go directive of services/*/go.mod
+CLUSTER = "cluster"  # the group of rows that reach a cluster
 MIN_NODE = 18
 # pyproject pins every dependency exactly: name[extras]==version[; marker]
 PIN = re.compile(r"^(?P<name>[A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*==\s*(?P<version>[^;\s]+)\s*(?:;\s*(?P<marker>.*))?$")
@@ -129,31 +137,41 @@ def check_docker() -> Finding:
     return Finding(False, status.error or "not running", dockerengine.manual_fix())
 
 
-@register("Kubernetes cluster", "cluster")
-def check_cluster() -> Finding:
+@register("Kubernetes cluster", CLUSTER)
+def check_cluster(context: str | None = None, registry: str = "") -> Finding:
     from traderadmin.cluster import providers
 
     try:
-        name, why = providers.resolve_provider_name("auto")
+        provider, why = providers.choose_provider("auto", context=context, registry=registry)
     except providers.ProviderError as exc:
-        return Finding(False, "no provider fits this machine", str(exc))
-    provider = providers.get_provider(name)
+        return Finding(False, f"context {context!r}" if context else "no provider fits this machine", str(exc))
     contexts = [c.name for c in kube.list_contexts()[0]]
     if provider.context not in contexts:
-        fix = "invoke cluster.up" if name == "local" else detect.ENABLE_KUBERNETES_FIX
-        return Finding(False, f"provider {name} ({why}): no {provider.context!r} context in kubeconfig", fix)
+        return Finding(False, f"provider {provider.name} ({why}): no {provider.context!r} context in kubeconfig",
+                       _reach_fix(provider, missing=True))
     status = provider.status()
     if not status.reachable:
-        fix = "invoke cluster.up" if name == "local" else f"start Docker Desktop; {detect.ENABLE_KUBERNETES_FIX}"
-        return Finding(False, status.detail, fix)
+        return Finding(False, status.detail, _reach_fix(provider, missing=False))
     # The status names the cluster as it is recognised (the local cluster's flavors stand in for others).
     mode = f", {status.mode} mode" if status.mode else ""
     summary = f"{status.provider}{mode} via context {provider.context}: {status.detail}"
     if status.problems:
         return Finding(False, summary + "; " + "; ".join(status.problems), status.problems[0].split("Fix: ")[-1])
     if not status.node_ready:
-        return Finding(False, f"{summary}; node(s) not Ready: {', '.join(status.nodes)}", "invoke cluster.up")
+        return Finding(False, f"{summary}; node(s) not Ready: {', '.join(status.nodes)}",
+                       "invoke cluster.up" + (f" --context {context}" if context else ""))
     return Finding(True, f"{summary}; {len(status.nodes)} node(s) Ready")
+
+
+def _reach_fix(provider: Provider, missing: bool) -> str:
+    """What brings the provider's cluster within reach when its context is `missing` or it does not answer."""
+    from traderadmin.cluster import providers
+
+    if provider.name == "local":
+        return "invoke cluster.up"
+    if provider.name == "docker-desktop":
+        return detect.ENABLE_KUBERNETES_FIX if missing else f"start Docker Desktop; {detect.ENABLE_KUBERNETES_FIX}"
+    return providers.CHOOSE_CONTEXT_FIX if missing else providers.start_hint(provider.context)
 
 
 @register("Go", "images")
@@ -230,8 +248,9 @@ def tws_address_finding(config: dict, provider: str, host_network: bool) -> Find
                    "invoke deploy), or invoke config.set ibkr.host=<this machine's address>")
 
 
-def tws_address_check(config_path: Path, host_network: bool) -> DoctorCheck:
-    """The TWS-address row for the project's config (doctor adds it; deploy warns with it)."""
+def tws_address_check(config_path: Path, host_network: bool, context: str | None = None,
+                      registry: str = "") -> DoctorCheck:
+    """The TWS-address row for the project's config and the cluster `context` names (doctor adds it)."""
 
     def run() -> Finding:
         import tomllib
@@ -243,12 +262,18 @@ def tws_address_check(config_path: Path, host_network: bool) -> DoctorCheck:
         except (OSError, tomllib.TOMLDecodeError) as exc:
             return Finding(False, f"cannot read {config_path}: {exc}", "invoke config.init, or invoke config.validate")
         try:
-            status = providers.get_provider("auto").status()
+            status = providers.get_provider("auto", context=context, registry=registry).status()
         except providers.ProviderError as exc:
             return Finding(False, str(exc), "invoke cluster.up")
         return tws_address_finding(config, status.provider, host_network)
 
     return DoctorCheck("TWS address", "config", False, run)
+
+
+def checks_for(context: str | None, registry: str, config_path: Path, host_network: bool) -> list[DoctorCheck]:
+    """Every registered check and the TWS row, the cluster rows aimed at `context` (None: the auto provider's)."""
+    aimed = [replace(c, run=partial(c.run, context, registry)) if c.group == CLUSTER else c for c in CHECKS]
+    return aimed + [tws_address_check(config_path, host_network, context, registry)]
 
 
 def run_checks(checks: list[DoctorCheck] | None = None) -> list[CheckResult]:

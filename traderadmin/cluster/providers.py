@@ -1,9 +1,11 @@
 """Cluster providers: how the toolkit brings a cluster up and reaches it.
 
-`get_provider("auto" | "local" | "docker-desktop")` returns one; the rest of the
-toolkit talks to the Provider interface (context name, up/down/status) and
-never to a specific cluster. Images get into a cluster by its provider's name
-and status mode, through traderadmin.images.deliver_images (the one path
+`get_provider("auto" | "local" | "docker-desktop", context=...)` returns one;
+the rest of the toolkit talks to the Provider interface (context name,
+up/down/status) and never to a specific cluster. A `context` picks any cluster
+the user already has (ContextProvider) unless it is one the other providers
+own. Images get into a cluster by the provider, mode and cluster name its
+status reports, through traderadmin.images.deliver_images (the one path
 `invoke deploy` takes).
 """
 from __future__ import annotations
@@ -29,6 +31,7 @@ class ProviderStatus:
     reachable: bool
     node_ready: bool
     mode: str = ""
+    cluster: str = ""  # kind / k3d cluster name, minikube profile: what image delivery names
     nodes: list[str] = field(default_factory=list)
     detail: str = ""
     problems: list[str] = field(default_factory=list)
@@ -54,26 +57,32 @@ def detect_context(context: str, kubeconfig: str | None = None) -> tuple[detect.
     facts = {c.name: c for c in kube.list_contexts(kubeconfig)[0]}
     nodes = kube.list_nodes(context, kubeconfig)
     store = detect.uses_containerd_image_store(kube.docker_info()) if context == detect.DOCKER_DESKTOP_CONTEXT else None
-    detection = detect.classify(facts.get(context, detect.ContextFacts(context)), [n.name for n in nodes], store)
+    node_facts = [detect.NodeFacts(n.name, n.kubelet_version, n.container_runtime) for n in nodes]
+    detection = detect.classify(facts.get(context, detect.ContextFacts(context)), node_facts, store)
     return detection, nodes
 
 
-def _status_from(provider: str, context: str, report_detected: bool = False) -> ProviderStatus:
-    """Status of `context` as its nodes tell it. `report_detected`: name the provider the
-    cluster is recognised as (the local cluster's flavors each stand in for another)."""
+def _status_from(context: str, expected: str | None, report_detected: bool = False) -> ProviderStatus:
+    """Status of `context` as its nodes tell it.
+
+    `expected`: the provider it must be recognised as (a mismatch is a problem;
+    None: whatever it is). `report_detected`: name the provider the cluster is
+    recognised as (the local cluster's flavors each stand in for another).
+    """
     try:
         detection, nodes = detect_context(context)
     except kube.KubeError as exc:
-        return ProviderStatus(provider, context, reachable=False, node_ready=False, detail=str(exc))
+        return ProviderStatus(expected or "unknown", context, reachable=False, node_ready=False, detail=str(exc))
     problems = list(detection.problems)
-    if detection.provider != provider:
+    if expected is not None and detection.provider != expected:
         problems.append(f"context {context!r} looks like provider {detection.provider!r}: {detection.reason}")
     return ProviderStatus(
-        detection.provider if report_detected else provider,
+        detection.provider if report_detected or expected is None else expected,
         context,
         reachable=True,
         node_ready=bool(nodes) and all(n.ready for n in nodes),
         mode=detection.mode,
+        cluster=detection.cluster,
         nodes=[n.name for n in nodes],
         detail=detection.reason,
         problems=problems,
@@ -118,7 +127,7 @@ class LocalProvider:
         from traderadmin.localcluster import lifecycle
 
         local = lifecycle.status(self.flavor)
-        result = _status_from(self.flavor.looks_like, self.context, report_detected=True) if local.running else ProviderStatus(
+        result = _status_from(self.context, self.flavor.looks_like, report_detected=True) if local.running else ProviderStatus(
             self.name, self.context, reachable=False, node_ready=False,
             detail=f"local cluster ({self.flavor.name}) is not running. "
                    f"Fix: invoke cluster.up --provider local --flavor {self.flavor.name}",
@@ -159,13 +168,86 @@ class DockerDesktopProvider:
         return f"Docker Desktop manages its cluster; to stop it: {detect.STOP_KUBERNETES_FIX}"
 
     def status(self) -> ProviderStatus:
-        return _status_from(self.name, self.context)
+        return _status_from(self.context, self.name)
+
+
+class ContextProvider:
+    """A cluster the user already runs, reached through its kube context: kind, k3d, minikube,
+    Rancher Desktop, OrbStack, or any other when images go through a registry.
+
+    The toolkit does not own it: `up` only checks it answers and says how to start
+    it when it does not, `down` leaves it running. Its status names the provider
+    it is recognised as, which decides how images reach it.
+    """
+
+    name = "context"
+
+    def __init__(self, context: str, registry: str = "") -> None:
+        self.context = context
+        self.registry = registry
+
+    def up(self, progress: Progress, log: Progress) -> ProviderStatus:
+        progress(f"checking the cluster of context {self.context}")
+        if self.context not in [c.name for c in kube.list_contexts()[0]]:
+            raise ProviderError(f"no context {self.context!r} in kubeconfig. Fix: {CHOOSE_CONTEXT_FIX}")
+        status = self.status()
+        if not status.reachable:
+            raise ProviderError(f"the cluster of context {self.context!r} does not answer ({status.detail}). "
+                                f"Fix: {start_hint(self.context)}")
+        if status.problems:
+            raise ProviderError("; ".join(status.problems))
+        return status
+
+    def down(self, progress: Progress) -> str:
+        return (f"the toolkit does not own the cluster of context {self.context!r} and leaves it running; "
+                f"`invoke down --context {self.context}` removes the stack from it")
+
+    def status(self) -> ProviderStatus:
+        result = _status_from(self.context, expected=None)
+        if self.registry:
+            # Every detection problem is about the cluster seeing the Docker Engine's images;
+            # images pulled from a registry never need that.
+            result.problems = []
+        elif result.reachable and result.provider == "unknown":
+            result.problems.append(
+                f"{result.detail} (the toolkit knows {', '.join(detect.PROVIDERS)}), so it cannot load images "
+                f"into it. Fix: push them to a registry the cluster pulls from: --registry HOST/PREFIX "
+                f"(e.g. localhost:5000/traderadmin), or set traderadmin.registry in invoke.yaml"
+            )
+        return result
+
+
+CHOOSE_CONTEXT_FIX = "`kubectl config get-contexts` lists the contexts; choose one with --context NAME"
+
+
+def start_hint(context: str) -> str:
+    """How to start the cluster a context's name suggests (only a hint: the cluster does not answer)."""
+    if context.startswith("kind-"):
+        cluster = context.removeprefix("kind-")
+        return (f"kind cluster {cluster!r}: `docker start {cluster}-control-plane` (and its workers), "
+                f"or `kind create cluster --name {cluster}`")
+    if context.startswith("k3d-"):
+        return f"k3d cluster: `k3d cluster start {context.removeprefix('k3d-')}`"
+    if context == detect.RANCHER_DESKTOP_CONTEXT:
+        return "start Rancher Desktop with Kubernetes enabled (Preferences → Kubernetes)"
+    if context == detect.ORBSTACK_CONTEXT:
+        return "`orb start k8s` (or OrbStack → Settings → Kubernetes → Enable)"
+    return f"if it is a minikube profile: `minikube start --profile {context}`; otherwise start the cluster it names"
 
 
 PROVIDERS: dict[str, Callable[..., Provider]] = {
     "local": LocalProvider,
     "docker-desktop": DockerDesktopProvider,
 }
+
+
+def _served_context() -> str | None:
+    """The context of the local cluster this host was set up with (Linux as root only)."""
+    if not linux_root_debian():
+        return None
+    from traderadmin.localcluster import lifecycle
+
+    return lifecycle.served_context()
 
 
 def resolve_provider_name(name: str = "auto") -> tuple[str, str]:
@@ -176,23 +258,62 @@ def resolve_provider_name(name: str = "auto") -> tuple[str, str]:
         return name, "asked for"
     contexts = [c.name for c in kube.list_contexts()[0]]
     # The local cluster this host was set up with wins: it is what this machine's user chose.
-    if linux_root_debian():
-        from traderadmin.localcluster import lifecycle
-
-        served = lifecycle.served_context()
-        if served in contexts:
-            return "local", f"this host runs the local cluster (context {served!r})"
+    served = _served_context()
+    if served in contexts:
+        return "local", f"this host runs the local cluster (context {served!r})"
     try:
         return detect.auto_provider(contexts, detect.is_docker_desktop_engine(kube.docker_info()), linux_root_debian())
     except ValueError as exc:
         raise ProviderError(str(exc)) from exc
 
 
-def get_provider(name: str = "auto", flavor: str | None = None) -> Provider:
-    """The provider `name` resolves to; `flavor` picks the local cluster's (an error for any other)."""
-    resolved = resolve_provider_name(name)[0]
+def choose_provider(name: str = "auto", flavor: str | None = None, context: str | None = None,
+                    registry: str = "") -> tuple[Provider, str]:
+    """The provider for `context` when one is given, else the one `name` resolves to; and why.
+
+    `flavor` picks the local cluster's (an error for any other); `registry` lets a
+    context whose cluster the toolkit does not recognise through (images go there).
+    """
+    if context:
+        return _for_context(context, name, flavor, registry)
+    resolved, why = resolve_provider_name(name)
     if resolved == "local":
-        return LocalProvider(flavor)
+        return LocalProvider(flavor), why
     if flavor:
         raise ProviderError(f"--flavor is for the local provider, not {resolved!r}")
-    return PROVIDERS[resolved]()
+    return PROVIDERS[resolved](), why
+
+
+def get_provider(name: str = "auto", flavor: str | None = None, context: str | None = None,
+                 registry: str = "") -> Provider:
+    """The provider `choose_provider` picks."""
+    return choose_provider(name, flavor, context, registry)[0]
+
+
+def _for_context(context: str, name: str, flavor: str | None, registry: str) -> tuple[Provider, str]:
+    # The contexts the toolkit's own providers serve stay theirs: they know how to start and check them.
+    if context in (_served_context(), detect.LOCAL_CONTEXT):
+        owner = "local"
+    elif context == detect.DOCKER_DESKTOP_CONTEXT:
+        owner = "docker-desktop"
+    else:
+        owner = ContextProvider.name
+    if flavor and owner != "local":
+        raise ProviderError(f"--flavor is for the local provider, not {owner!r} (context {context!r})")
+    if name not in ("auto", owner):
+        serves = "a cluster of your own" if owner == ContextProvider.name else f"the {owner} provider"
+        raise ProviderError(f"--provider {name} does not serve context {context!r}, which is {serves}. "
+                            "Fix: drop --provider (--context alone picks the cluster)")
+    why = f"context {context!r} asked for"
+    if owner == "docker-desktop":
+        return DockerDesktopProvider(), why
+    if owner == ContextProvider.name:
+        return ContextProvider(context, registry), why
+    from traderadmin.localcluster import flavors
+
+    serving = next(f.name for f in flavors.FLAVORS.values() if f.context == context)
+    provider = LocalProvider(flavor or serving)
+    if provider.context != context:
+        raise ProviderError(f"local flavor {provider.flavor.name!r} serves context {provider.context!r}, not {context!r}. "
+                            f"Fix: --flavor {serving}, or drop --flavor")
+    return provider, why

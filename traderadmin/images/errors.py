@@ -22,3 +22,11 @@ class BuildError(ImagesError):
 
 class DeliveryError(ImagesError):
     """A built image could not be made visible to the cluster's container runtime."""
+
+
+class ClusterToolError(DeliveryError):
+    """A cluster's own CLI (kind, k3d, minikube) is missing, or failed to load an image."""
+
+
+class RegistryError(DeliveryError):
+    """The registry named with --registry is malformed, or tagging or pushing to it failed."""
