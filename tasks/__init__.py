@@ -28,6 +28,10 @@ ns.configure(
             "backups_kept": 20,
             "namespace": "traderadmin",
             "provider": "auto",
+            # A kube context to use instead of the provider's own ("": none), and a registry
+            # (HOST/PREFIX) to push images to instead of loading them ("": none).
+            "context": "",
+            "registry": "",
             "host_network": False,
             "deploy_timeout": 300,
             "reload_timeout": 30,

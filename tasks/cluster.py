@@ -1,5 +1,7 @@
-"""Bring the Kubernetes cluster up or down and show its state (providers: local, docker-desktop)."""
+"""Bring the Kubernetes cluster up or down and show its state (providers: local, docker-desktop, or --context)."""
 from invoke import task
+
+from ._common import CONTEXT_HELP, REGISTRY_HELP, cluster_choice
 
 _FLAVOR_HELP = (
     "Local provider only: which cluster the local one stands in for. plain: our own containerd, node named after "
@@ -7,6 +9,7 @@ _FLAVOR_HELP = (
     "node and context docker-desktop, root-owned 0755 hostpath volumes under /var/lib/k8s-pvs); the toolkit then "
     "sees it as Docker Desktop. Default: the flavor this host ran last (plain the first time)."
 )
+_UP_REGISTRY_HELP = REGISTRY_HELP + " With it, cluster.up accepts a cluster the toolkit does not recognise."
 
 
 def _console():
@@ -19,9 +22,11 @@ def _console():
     help={
         "provider": "auto, local (build and run Kubernetes on this Linux host) or docker-desktop; default traderadmin.provider (auto)",
         "flavor": _FLAVOR_HELP,
+        "context": CONTEXT_HELP + " A cluster of your own is only checked: cluster.up says how to start it when it does not answer.",
+        "registry": _UP_REGISTRY_HELP,
     }
 )
-def up(c, provider=None, flavor=None):
+def up(c, provider=None, flavor=None, context=None, registry=None):
     """Start the cluster (idempotent: seconds when it already runs) and wait until its node is Ready."""
     import time
 
@@ -29,10 +34,11 @@ def up(c, provider=None, flavor=None):
 
     console = _console()
     started = time.monotonic()
+    context, registry = cluster_choice(c, context, registry)
     try:
-        name, why = providers.resolve_provider_name(provider or ("local" if flavor else c.config.traderadmin.provider))
-        console.print(f"Provider [bold]{name}[/bold] ({why})")
-        chosen = providers.get_provider(name, flavor)
+        chosen, why = providers.choose_provider(provider or ("local" if flavor else c.config.traderadmin.provider),
+                                                flavor, context, registry)
+        console.print(f"Provider [bold]{chosen.name}[/bold] ({why})")
         with console.status("starting", spinner="dots") as status:
             result = chosen.up(progress=status.update, log=console.log)
     except providers.ProviderError as exc:
@@ -45,14 +51,16 @@ def up(c, provider=None, flavor=None):
 
 
 @task(help={"provider": "auto, local or docker-desktop; default traderadmin.provider (auto). "
-                        "`--provider local` stops the local cluster whichever flavor it runs"})
-def down(c, provider=None):
-    """Stop the cluster: every component and pod, mounts and network rules (local provider, any flavor)."""
+                        "`--provider local` stops the local cluster whichever flavor it runs",
+            "context": CONTEXT_HELP})
+def down(c, provider=None, context=None):
+    """Stop the cluster: every component and pod, mounts and network rules (local provider, any flavor); a cluster of your own keeps running."""
     from traderadmin.cluster import providers
 
     console = _console()
+    context, registry = cluster_choice(c, context)
     try:
-        chosen = providers.get_provider(provider or c.config.traderadmin.provider)
+        chosen = providers.get_provider(provider or c.config.traderadmin.provider, context=context, registry=registry)
         with console.status("stopping", spinner="dots") as status:
             message = chosen.down(progress=status.update)
     except (providers.ProviderError, RuntimeError) as exc:
@@ -63,15 +71,18 @@ def down(c, provider=None):
 
 @task(help={"provider": "auto, local or docker-desktop; default traderadmin.provider (auto)",
             "flavor": "local provider only: the flavor to report on (default: the one running)",
+            "context": CONTEXT_HELP,
             "json": "print the status as JSON"})
-def status(c, provider=None, flavor=None, json=False):
+def status(c, provider=None, flavor=None, context=None, json=False):
     """Show the provider (as the cluster is recognised), its mode, node readiness and (local) each component; exit 1 if not Ready."""
     import json as jsonlib
 
     from traderadmin.cluster import providers
 
+    context, registry = cluster_choice(c, context)
     try:
-        result = providers.get_provider(provider or ("local" if flavor else c.config.traderadmin.provider), flavor).status()
+        result = providers.get_provider(provider or ("local" if flavor else c.config.traderadmin.provider), flavor,
+                                        context, registry).status()
     except providers.ProviderError as exc:
         _console().print(f"[red]{exc}[/red]")
         raise SystemExit(1)

@@ -1,18 +1,22 @@
 """Check this machine: toolkit packages, Docker, the cluster, and the desktop app's tools."""
 from invoke import task
 
+from ._common import CONTEXT_HELP
 
-@task(help={"json": "print the checks as JSON"})
-def doctor(c, json=False):
+
+@task(help={"context": CONTEXT_HELP + " doctor checks that cluster instead of the one --provider auto picks.",
+            "json": "print the checks as JSON"})
+def doctor(c, context=None, json=False):
     """Run every check and show a table with the fix for each failing row; exit 1 if a required check fails."""
     import json as jsonlib
 
     from traderadmin.cluster import doctor as checks
 
-    from ._common import project_path
+    from ._common import cluster_choice, project_path
 
-    tws = checks.tws_address_check(project_path(c, "config_path"), bool(c.config.traderadmin.host_network))
-    results = checks.run_checks(checks.CHECKS + [tws])
+    context, registry = cluster_choice(c, context)
+    results = checks.run_checks(checks.checks_for(context, registry, project_path(c, "config_path"),
+                                                  bool(c.config.traderadmin.host_network)))
     if json:
         print(jsonlib.dumps([r.as_dict() for r in results], indent=2))
     else:

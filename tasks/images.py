@@ -1,9 +1,9 @@
-"""Build the service images (no registry needed), list them, get them into a cluster."""
+"""Build the service images (no registry needed), list them, get them into a cluster (or a registry)."""
 from __future__ import annotations
 
 from invoke import Collection, task
 
-from ._common import ROOT, fail, print_json, stdout_console
+from ._common import CONTEXT_HELP, REGISTRY_HELP, ROOT, cluster_choice, fail, print_json, stdout_console, target
 
 _JSON_HELP = "Print JSON for scripts instead of a table."
 
@@ -87,30 +87,38 @@ def list_(c, json=False):
 
 
 @task(help={
-    "provider": "Cluster provider: docker-desktop or local.",
-    "mode": "Docker Desktop's cluster mode: kubeadm or kind.",
+    "context": CONTEXT_HELP,
+    "registry": REGISTRY_HELP,
     "socket": "containerd socket of the local cluster (default: the one `cluster.up` starts).",
     "json": _JSON_HELP,
 })
-def deliver(c, provider, mode=None, socket=None, json=False):
-    """Build (a no-op when unchanged), then make the images visible to the cluster's runtime."""
+def deliver(c, context=None, registry=None, socket=None, json=False):
+    """Build (a no-op when unchanged), then get the images into the cluster the way it needs, or push them to --registry."""
     from pathlib import Path
 
-    from traderadmin.images import ImagesError, deliver_images
+    from traderadmin.images import ImagesError, check_target, deliver_images
 
+    context, registry = cluster_choice(c, context, registry)
+    _, status, _ = target(c, json, context, registry)
+    where = dict(desktop_mode=status.mode or None, cluster=status.cluster, registry=registry, context=status.context)
+    try:
+        check_target(status.provider, **where)  # before a build of minutes
+    except ImagesError as e:
+        fail(e, json)
     report, client = _build(c, [], json)
     refs = [image.ref for image in report.images]
     try:
-        deliveries = deliver_images(refs, provider, client=client, desktop_mode=mode,
+        deliveries = deliver_images(refs, status.provider, client=client, **where,
                                     containerd_socket=Path(socket) if socket else None)
     except ImagesError as e:
         fail(e, json)
     if json:
-        print_json({"provider": provider, "images": [d.as_dict() for d in deliveries]})
+        print_json({"provider": status.provider, "context": status.context, "images": [d.as_dict() for d in deliveries]})
         return
     out = stdout_console()
     for d in deliveries:
-        out.print(f"{d.ref}: {d.action}" + (f" in {d.seconds:.1f}s" if d.action == "imported" else ""))
+        pushed = f" as {d.pushed_as}" if d.pushed_as else ""
+        out.print(f"{d.ref}: {d.action}{pushed}" + (f" in {d.seconds:.1f}s" if d.seconds else ""))
 
 
 ns = Collection(build, list_, deliver)

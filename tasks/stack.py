@@ -3,27 +3,20 @@ from __future__ import annotations
 
 from invoke import Exit, task
 
-from ._common import ROOT, config_files, fail, print_json, stdout_console
+from ._common import (
+    CONTEXT_HELP,
+    REGISTRY_HELP,
+    ROOT,
+    cluster_choice,
+    config_files,
+    fail,
+    print_json,
+    stdout_console,
+    target,
+)
 
 _JSON_HELP = "Print JSON for scripts instead of tables."
 _NS_HELP = "Namespace of the stack (default from invoke.yaml: traderadmin)."
-
-
-def _target(c, as_json: bool = False):
-    """The provider, its status, and an API handle for the configured cluster."""
-    from traderadmin.cluster.providers import ProviderError, get_provider
-    from traderadmin.errors import ToolkitError
-    from traderadmin.kube import connect
-
-    try:
-        provider = get_provider(c.config.traderadmin.provider)
-        status = provider.status()
-        if not status.reachable:
-            raise ProviderError(f"the {provider.name} cluster (context {provider.context}) does not answer: "
-                                f"{status.detail}. Bring it up with `invoke cluster.up`")
-        return provider, status, connect(provider.context)
-    except ToolkitError as e:
-        fail(e, as_json)
 
 
 def read_config(c) -> dict:
@@ -62,25 +55,29 @@ def _status_table(c, kube, namespace: str):
 
 @task(auto_shortflags=False, help={
     "namespace": _NS_HELP,
+    "context": CONTEXT_HELP,
+    "registry": REGISTRY_HELP,
     "host_network": "Run the services with hostNetwork (Linux: reach TWS on the host as localhost); "
                     "set traderadmin.host_network in invoke.yaml to make it the default.",
     "timeout": "Seconds to wait for every pod to run (default from invoke.yaml).",
     "confirm_live": "Allow the deploy to start LIVE trading (real money).",
     "json": _JSON_HELP,
 })
-def deploy(c, namespace=None, host_network=False, timeout=None, confirm_live=False, json=False):
+def deploy(c, namespace=None, context=None, registry=None, host_network=False, timeout=None, confirm_live=False,
+           json=False):
     """Build images, get them into the cluster, apply deploy/, put the config in its volume, wait, show status."""
     from traderadmin import stack
     from traderadmin.errors import ToolkitError
 
     ns = namespace or c.config.traderadmin.namespace
-    provider, status, kube = _target(c, json)
+    context, registry = cluster_choice(c, context, registry)
+    provider, status, kube = target(c, json, context, registry)
     out = stdout_console()
     try:
         settings = c.config.traderadmin
         report = stack.deploy_stack(
             kube, root=ROOT, files=config_files(c), namespace=ns, provider=status.provider,
-            desktop_mode=status.mode or None, confirm_live=confirm_live,
+            desktop_mode=status.mode or None, cluster=status.cluster, registry=registry, confirm_live=confirm_live,
             host_network=host_network or settings.host_network,
             timeout=float(timeout or settings.deploy_timeout), progress=(lambda p, m: None) if json else _progress(out))
     except ToolkitError as e:
@@ -103,10 +100,11 @@ def deploy(c, namespace=None, host_network=False, timeout=None, confirm_live=Fal
     "set_": "KEY=VALUE to change before reloading (repeatable: --set a=1 --set b=2).",
     "confirm_live": "Allow switching trading.mode to LIVE (real money).",
     "namespace": _NS_HELP,
+    "context": CONTEXT_HELP,
     "timeout": "Seconds to wait for both services to confirm the new config.",
     "json": _JSON_HELP,
 })
-def reload(c, set_=None, confirm_live=False, namespace=None, timeout=None, json=False):
+def reload(c, set_=None, confirm_live=False, namespace=None, context=None, timeout=None, json=False):
     """Validate and back up the config, write it into the cluster, signal, and confirm both services run it."""
     from traderadmin import reload as reloading
     from traderadmin.config import read, set_values, sha256
@@ -115,7 +113,7 @@ def reload(c, set_=None, confirm_live=False, namespace=None, timeout=None, json=
     files = config_files(c)
     ns = namespace or c.config.traderadmin.namespace
     out = stdout_console()
-    _, _, kube = _target(c, json)  # an unreachable cluster stops the reload before the file is edited
+    _, _, kube = target(c, json, context)  # an unreachable cluster stops the reload before the file is edited
     try:
         if set_:
             _, changes = set_values(files, list(set_), confirm_live)
@@ -145,8 +143,8 @@ def reload(c, set_=None, confirm_live=False, namespace=None, timeout=None, json=
         raise Exit(reloading.failure_report(kube, ns, outcome), code=1)
 
 
-@task(help={"namespace": _NS_HELP, "json": _JSON_HELP})
-def status(c, namespace=None, json=False):
+@task(help={"namespace": _NS_HELP, "context": CONTEXT_HELP, "json": _JSON_HELP})
+def status(c, namespace=None, context=None, json=False):
     """Pods, readiness, restarts, and the config hash each service runs (vs. the local file).
 
     Exit 0: all ready on the local config; 1: no stack; 3: something not ready or not on the local config.
@@ -154,7 +152,7 @@ def status(c, namespace=None, json=False):
     ns = namespace or c.config.traderadmin.namespace
     from traderadmin.errors import ToolkitError
 
-    _, _, kube = _target(c, json)
+    _, _, kube = target(c, json, context)
     try:
         table, report = _status_table(c, kube, ns)
     except ToolkitError as e:
@@ -172,8 +170,8 @@ def status(c, namespace=None, json=False):
 
 @task(help={"service": "orchestrator, scanner or config-writer (default: both services).",
             "follow": "Keep streaming new lines.", "tail": "Lines from the end to start with.",
-            "namespace": _NS_HELP})
-def logs(c, service=None, follow=False, tail=50, namespace=None):
+            "namespace": _NS_HELP, "context": CONTEXT_HELP})
+def logs(c, service=None, follow=False, tail=50, namespace=None, context=None):
     """Show the services' logs through the API server."""
     from traderadmin import deploy
 
@@ -183,7 +181,7 @@ def logs(c, service=None, follow=False, tail=50, namespace=None):
         raise Exit("--follow needs one service: invoke logs --service orchestrator --follow", code=2)
     from traderadmin.errors import ToolkitError
 
-    _, _, kube = _target(c)
+    _, _, kube = target(c, context=context)
     try:
         _print_logs(kube, ns, services, follow, int(tail))
     except ToolkitError as e:
@@ -204,15 +202,16 @@ def _print_logs(kube, ns: str, services: list[str], follow: bool, tail: int) -> 
             print(kube.logs(ns, pod.metadata.name, svc, tail=tail), end="")
 
 
-@task(help={"purge": "Also delete the config volume (the PVC) and the namespace.", "namespace": _NS_HELP})
-def down(c, purge=False, namespace=None):
+@task(help={"purge": "Also delete the config volume (the PVC) and the namespace.", "namespace": _NS_HELP,
+            "context": CONTEXT_HELP})
+def down(c, purge=False, namespace=None, context=None):
     """Remove the stack; the config volume survives unless --purge."""
     from traderadmin import deploy
 
     from traderadmin.errors import ToolkitError
 
     ns = namespace or c.config.traderadmin.namespace
-    _, _, kube = _target(c)
+    _, _, kube = target(c, context=context)
     try:
         removed = deploy.remove(kube, ns, purge=purge)
     except ToolkitError as e:
@@ -223,8 +222,9 @@ def down(c, purge=False, namespace=None):
     out.print(f"[green]✓[/] stack removed from {ns}" + ("" if purge else "; config volume kept (--purge removes it)"))
 
 
-@task(help={"provider": "auto (default), local or docker-desktop.", "namespace": _NS_HELP})
-def up(c, provider=None, namespace=None):
+@task(help={"provider": "auto (default), local or docker-desktop.", "context": CONTEXT_HELP,
+            "registry": REGISTRY_HELP, "namespace": _NS_HELP})
+def up(c, provider=None, context=None, registry=None, namespace=None):
     """From a fresh checkout to a running stack: config (if missing), cluster, images, deploy."""
     from traderadmin.config import init_config
 
@@ -239,5 +239,5 @@ def up(c, provider=None, namespace=None):
         except ToolkitError as e:
             fail(e)
         stdout_console().print(f"[green]✓[/] wrote {files.config} from the schema's defaults")
-    cluster.up(c, provider=provider or c.config.traderadmin.provider)
-    deploy(c, namespace=namespace)
+    cluster.up(c, provider=provider or c.config.traderadmin.provider, context=context, registry=registry)
+    deploy(c, namespace=namespace, context=context, registry=registry)

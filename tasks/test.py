@@ -11,9 +11,9 @@ from ._common import ROOT
     "provider": "Cluster for the acceptance gate: auto (default: the local cluster's flavors on Linux as root, "
                 "else Docker Desktop), local or docker-desktop.",
     "flavors": "Local cluster flavors the gate runs on, one after the other, comma-separated "
-               "(default plain,kubeadm: our own cluster, then Docker Desktop's kubeadm mode reproduced).",
+               "(default plain,kubeadm,kind: our own cluster, then Docker Desktop's kubeadm and kind modes reproduced).",
 })
-def all_(c, only=None, pytest_args="", fail_fast=False, provider=None, flavors="plain,kubeadm"):
+def all_(c, only=None, pytest_args="", fail_fast=False, provider=None, flavors="plain,kubeadm,kind"):
     """Run everything: Go vet/tests, unit tests, the acceptance gate on each cluster flavor, the desktop app smoke test."""
     import shlex
     import shutil

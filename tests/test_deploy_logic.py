@@ -35,6 +35,14 @@ def test_explain_names_the_cause_and_the_fix(p, words):
     assert words in deploy.explain(kube, "ns", "orchestrator")
 
 
+def test_an_image_from_a_registry_that_cannot_be_pulled_blames_the_registry_not_loading():
+    kube = FakeKube()
+    kube.pods = [pod("o-1", "orchestrator", "Pending", waiting="ErrImagePull", message="401 Unauthorized")]
+    kube.pods[0].status.container_statuses[0].image = "registry.example.com/t/traderadmin/orchestrator:t"
+    said = deploy.explain(kube, "ns", "orchestrator")
+    assert "401 Unauthorized" in said and "must reach that registry" in said and "no registry is used" not in said
+
+
 def test_explain_shows_why_a_running_service_is_not_ready():
     kube = FakeKube()
     kube.pods = [pod("s-1", "scanner", ready=False)]

@@ -116,3 +116,40 @@ def test_tws_address_inside_a_pod(host, provider, host_network, ok, fix_words):
     finding = tws_address_finding({"ibkr": {"host": host, "port": 7497}}, provider, host_network)
     assert finding.ok is ok
     assert fix_words in finding.fix
+
+
+def test_doctor_aims_every_cluster_row_at_the_context_it_is_given(monkeypatch, tmp_path):
+    from traderadmin.cluster import providers
+
+    asked = []
+
+    def refuse(name="auto", flavor=None, context=None, registry=""):
+        asked.append((name, context, registry))
+        raise providers.ProviderError(f"cannot reach {context}")
+
+    monkeypatch.setattr(providers, "choose_provider", refuse)
+    config = tmp_path / "config.toml"
+    config.write_text('[ibkr]\nhost = "localhost"\nport = 7497\n')
+    rows = {r.name: r for r in doctor.run_checks(doctor.checks_for("kind-dev", "localhost:5000/t", config, False))}
+    assert rows["Kubernetes cluster"].detail == "context 'kind-dev'"
+    assert rows["Kubernetes cluster"].fix == "cannot reach kind-dev"
+    assert rows["TWS address"].detail == "cannot reach kind-dev"
+    assert asked == [("auto", "kind-dev", "localhost:5000/t")] * 2
+    assert [r.name for r in doctor.run_checks(doctor.checks_for(None, "", config, False))][:len(doctor.CHECKS)] == \
+        [c.name for c in doctor.CHECKS], "aiming the rows keeps their order"
+
+
+def test_cluster_row_for_a_silent_cluster_of_your_own_says_how_to_start_it(monkeypatch):
+    from traderadmin.cluster import detect, kube, providers
+
+    def unreachable(context, kubeconfig=None, timeout=10.0):
+        raise kube.KubeUnreachable(f"cluster of context {context!r} is not reachable: connection refused")
+
+    monkeypatch.setattr(providers, "linux_root_debian", lambda: False)
+    monkeypatch.setattr(kube, "list_contexts", lambda kubeconfig=None: ([detect.ContextFacts("k3d-trading")], None))
+    monkeypatch.setattr(kube, "list_nodes", unreachable)
+    finding = doctor.check_cluster("k3d-trading")
+    assert not finding.ok and "connection refused" in finding.detail
+    assert finding.fix == "k3d cluster: `k3d cluster start trading`"
+    missing = doctor.check_cluster("kind-gone")
+    assert "no 'kind-gone' context in kubeconfig" in missing.detail and "kubectl config get-contexts" in missing.fix

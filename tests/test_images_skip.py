@@ -280,5 +280,5 @@ def test_desktop_kind_needs_the_containerd_image_store(built: FakeClient) -> Non
 def test_desktop_without_mode_and_unknown_provider_are_explained(built: FakeClient) -> None:
     with pytest.raises(DeliveryError, match="kubeadm, kind"):
         deliver_images(["traderadmin/scanner:aaa"], "docker-desktop", client=built)
-    with pytest.raises(DeliveryError, match="unknown cluster provider 'minikube'"):
-        deliver_images(["traderadmin/scanner:aaa"], "minikube", client=built)
+    with pytest.raises(DeliveryError, match="unknown cluster provider 'nomad'; known: local, docker-desktop, kind"):
+        deliver_images(["traderadmin/scanner:aaa"], "nomad", client=built)

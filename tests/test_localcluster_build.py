@@ -83,7 +83,8 @@ def test_extra_programs_are_built_only_for_the_flavors_that_list_them():
     assert {b.name for b in gobuild.all_builds(flavors.PLAIN.extra_builds)} == core
     assert {b.name for b in gobuild.all_builds(flavors.KUBEADM.extra_builds)} - core == {
         f"cri-dockerd-{versions.CRI_DOCKERD_VERSION}"}
-    assert {b.name for b in gobuild.all_builds(flavors.KIND.extra_builds)} - core == {"registry-mirror"}
+    assert {b.name for b in gobuild.all_builds(flavors.KIND.extra_builds)} - core == {
+        "registry-mirror", f"dockerd-{versions.DOCKER_VERSION}"}
     # status and down look for every flavor's binaries
     assert len(gobuild.all_builds()) == len(core) + len(gobuild.EXTRA_BUILDS)
 
@@ -108,3 +109,12 @@ def test_our_go_programs_vet_and_pass_their_own_tests():
         for cmd in (["go", "vet", *packages], ["go", "test", "-count=1", *packages]):
             proc = subprocess.run(cmd, cwd=module_dir, capture_output=True, text=True, env=env, timeout=600)
             assert proc.returncode == 0, f"{build.name}: {' '.join(cmd)}\n{proc.stdout}{proc.stderr}"
+
+
+def test_the_containerd_store_engine_is_built_from_moby_with_its_own_docker_proxy():
+    build = gobuild.dockerd_build()
+    assert f"require github.com/moby/moby/v2 {versions.MOBY_VERSION}" in build.go_mod
+    assert "tool github.com/moby/moby/v2/cmd/dockerd" in build.go_mod
+    assert dict((out, pkg) for pkg, out in build.targets) == {
+        "dockerd": "github.com/moby/moby/v2/cmd/dockerd", "docker-proxy": "github.com/moby/moby/v2/cmd/docker-proxy"}
+    assert f"dockerversion.Version={versions.DOCKER_VERSION}" in build.ldflags

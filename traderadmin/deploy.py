@@ -244,7 +244,13 @@ def _no_pods(kube: Kube, namespace: str, deployment: str) -> str:
 
 
 def _container_problem(kube: Kube, namespace: str, pod: str, cs: Any) -> str:
+    from .images.registry import pulled_from_registry
+
     waiting = cs.state.waiting if cs.state else None
+    if waiting and waiting.reason in ("ErrImagePull", "ImagePullBackOff") and pulled_from_registry(cs.image):
+        return (f"{pod}: image {cs.image} cannot be pulled ({waiting.reason}: {(waiting.message or '')[:300]}); "
+                "the cluster's nodes must reach that registry and be allowed to pull from it "
+                "(a private one needs an imagePullSecret the pods can use)")
     if waiting and waiting.reason in ("ErrImagePull", "ImagePullBackOff"):
         return (f"{pod}: image {cs.image} cannot be pulled ({waiting.reason}); no registry is used: "
                 "the image must be loaded into the cluster — run `invoke deploy` (it loads them) "

@@ -96,12 +96,21 @@ def dockerd_log_path() -> Path:
     return log_dir() / "dockerd.log"
 
 
+def dockerd_pid_file() -> Path:
+    return state_dir() / "dockerd.pid"
+
+
+def started_dockerd_pid() -> int | None:
+    """The pid of the dockerd this toolkit started, if it still runs."""
+    return processes.running_pid(dockerd_pid_file(), "dockerd")
+
+
 def start_dockerd(log_path: Path | None = None) -> int:
     """Start dockerd detached from this process; return its pid. Its output goes to `log_path`."""
     dockerd = shutil.which("dockerd")
     if dockerd is None:
         raise DockerEngineError(f"dockerd not found on PATH. Fix: apt-get install -y {APT_PACKAGE}")
-    return processes.start([dockerd], state_dir() / "dockerd.pid", log_path or dockerd_log_path())
+    return processes.start([dockerd], dockerd_pid_file(), log_path or dockerd_log_path())
 
 
 def wait_for_docker(timeout: float, pid: int | None = None, log_path: Path | None = None) -> DockerStatus:

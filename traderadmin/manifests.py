@@ -56,8 +56,9 @@ def render(objs: list[dict[str, Any]], namespace: str, images: dict[str, str],
     """Copies of `objs` placed in `namespace`, labelled as ours, with tagged images.
 
     `images` maps a repository such as `traderadmin/scanner` to a full reference
-    `traderadmin/scanner:<content hash>`; an untagged image would mean `:latest`
-    and a pull, which no air-gapped cluster can do.
+    `traderadmin/scanner:<content hash>`, or `HOST/PREFIX/traderadmin/scanner:<content hash>`
+    when a registry carried it; an untagged image would mean `:latest` and a pull,
+    which no air-gapped cluster can do.
     """
     out = []
     for original in objs:

@@ -42,27 +42,38 @@ class DeployReport:
         }
 
 
-def build_and_deliver(root: Path, provider: str, desktop_mode: str | None,
-                      progress: Progress, reporter: Any = None) -> tuple[dict[str, str], list[Any]]:
-    """Build every image (a no-op when nothing changed) and get it into the cluster."""
-    from .images import build_images, cache_root, deliver_images, docker_client, repository
+def build_and_deliver(root: Path, provider: str, desktop_mode: str | None, progress: Progress,
+                      reporter: Any = None, *, cluster: str = "", registry: str = "",
+                      context: str = "") -> tuple[dict[str, str], list[Any]]:
+    """Build every image (a no-op when nothing changed) and get it into the cluster, or into `registry`.
 
+    Returns each repository (`traderadmin/scanner`) with the reference the cluster
+    runs: the built one, or the pushed one when a registry carried it.
+    """
+    from .images import build_images, cache_root, check_target, deliver_images, docker_client, repository
+
+    check_target(provider, desktop_mode, cluster, registry, context)  # refuse before a build of minutes
     client = docker_client()
     report = build_images(root, client, cache_root(), reporter=reporter)
-    refs = {repository(i.service): i.ref for i in report.images}
-    progress("images", ", ".join(refs.values()))
-    deliveries = deliver_images(list(refs.values()), provider, client=client, desktop_mode=desktop_mode,
+    built = {repository(i.service): i.ref for i in report.images}
+    progress("images", ", ".join(built.values()))
+    deliveries = deliver_images(list(built.values()), provider, client=client, desktop_mode=desktop_mode,
+                                cluster=cluster, registry=registry, context=context,
                                 log=lambda msg: progress("images", msg))
-    return refs, deliveries
+    runs = {d.ref: d.cluster_ref for d in deliveries}
+    return {repo: runs[ref] for repo, ref in built.items()}, deliveries
 
 
 def deploy_stack(kube: Kube, *, root: Path, files: ConfigFiles, namespace: str, provider: str,
-                 desktop_mode: str | None = None, deploy_dir: Path | None = None, host_network: bool = False,
+                 desktop_mode: str | None = None, cluster: str = "", registry: str = "",
+                 deploy_dir: Path | None = None, host_network: bool = False,
                  timeout: float = 300, progress: Progress = lambda phase, msg: None,
                  images: dict[str, str] | None = None, reporter: Any = None,
                  confirm_live: bool = False) -> DeployReport:
     """Deploy the stack into `namespace` and wait until every pod runs the local config.
 
+    `provider`, `desktop_mode` and `cluster` are the cluster as its status recognises
+    it; `registry` (HOST/PREFIX) pushes the images there instead of loading them.
     `images` skips the build (the acceptance gate builds once per run).
     """
     started = time.monotonic()
@@ -79,7 +90,8 @@ def deploy_stack(kube: Kube, *, root: Path, files: ConfigFiles, namespace: str, 
     deliveries: list[Any] = []
     if images is None:
         progress("images", "building (skipped when unchanged)")
-        images, deliveries = build_and_deliver(root, provider, desktop_mode, progress, reporter)
+        images, deliveries = build_and_deliver(root, provider, desktop_mode, progress, reporter, cluster=cluster,
+                                               registry=registry, context=kube.context)
     lap("images", t0)
 
     t0 = time.monotonic()

@@ -33,8 +33,8 @@ def wait_for(check, timeout: float, what: str, interval: float = 0.5):
     pytest.fail(f"{what} not reached within {timeout:.0f}s (last: {last!r})")
 
 
-def probe_pod_body(name: str, image: str, claim: str) -> client.V1Pod:
-    """The probe as a non-root pod with every capability dropped, the claim mounted at /data."""
+def probe_pod_body(name: str, image: str, claim: str | None = None) -> client.V1Pod:
+    """The probe as a non-root pod with every capability dropped, the claim (if any) mounted at /data."""
     security = client.V1SecurityContext(
         run_as_non_root=True,
         run_as_user=65532,
@@ -53,7 +53,7 @@ def probe_pod_body(name: str, image: str, claim: str) -> client.V1Pod:
                     image_pull_policy="Never",
                     ports=[client.V1ContainerPort(container_port=PROBE_PORT)],
                     security_context=security,
-                    volume_mounts=[client.V1VolumeMount(name="data", mount_path="/data")],
+                    volume_mounts=[client.V1VolumeMount(name="data", mount_path="/data")] if claim else None,
                     readiness_probe=client.V1Probe(
                         http_get=client.V1HTTPGetAction(path="/status", port=PROBE_PORT), period_seconds=1
                     ),
@@ -67,7 +67,7 @@ def probe_pod_body(name: str, image: str, claim: str) -> client.V1Pod:
                     name="data",
                     persistent_volume_claim=client.V1PersistentVolumeClaimVolumeSource(claim_name=claim),
                 )
-            ],
+            ] if claim else None,
             termination_grace_period_seconds=2,
         ),
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -60,20 +61,40 @@ def namespace(core):
 
 
 @pytest.fixture(scope="session")
-def probe_image(provider, tmp_path_factory) -> str:
-    """Build the probe into a FROM scratch image in Docker and hand it to the cluster (no registry)."""
-    work = tmp_path_factory.mktemp("probe")
+def probe_binary(tmp_path_factory) -> Path:
+    work = tmp_path_factory.mktemp("probe-bin")
     env = {**os.environ, "CGO_ENABLED": "0", "GOFLAGS": "-buildvcs=false"}
     subprocess.run(["go", "build", "-o", str(work / "probe"), str(PROBE_SRC)], check=True, env=env, cwd=work)
-    (work / "Dockerfile").write_text('FROM scratch\nCOPY probe /probe\nUSER 65532:65532\nENTRYPOINT ["/probe", "serve"]\n')
-    digest = hashlib.sha256((work / "probe").read_bytes() + (work / "Dockerfile").read_bytes()).hexdigest()[:12]
-    ref = f"traderadmin-test/probe:{digest}"
-    subprocess.run(["docker", "build", "-q", "-t", ref, str(work)], check=True, capture_output=True,
-                   env={**os.environ, "DOCKER_BUILDKIT": "0"})
-    # The same delivery `invoke deploy` uses, chosen by the provider and its mode.
+    return work / "probe"
+
+
+@pytest.fixture(scope="session")
+def build_probe(provider, probe_binary, tmp_path_factory):
+    """Build the probe into a FROM scratch image in Docker (its /stamp file holding `stamp`) and
+    hand it to the cluster as `invoke deploy` would (no registry). The tag is the content's hash
+    unless one is given."""
     status = provider.status()
-    deliver_images([ref], status.provider, client=docker_client(), desktop_mode=status.mode or None)
-    return ref
+
+    def build(stamp: str = "", tag: str | None = None) -> str:
+        work = tmp_path_factory.mktemp("probe")
+        shutil.copy2(probe_binary, work / "probe")
+        (work / "stamp").write_text(stamp)
+        (work / "Dockerfile").write_text(
+            'FROM scratch\nCOPY probe /probe\nCOPY stamp /stamp\nUSER 65532:65532\nENTRYPOINT ["/probe", "serve"]\n')
+        digest = hashlib.sha256(b"".join((work / n).read_bytes() for n in ("probe", "Dockerfile", "stamp"))).hexdigest()
+        ref = f"traderadmin-test/probe:{tag or digest[:12]}"
+        subprocess.run(["docker", "build", "-q", "-t", ref, str(work)], check=True, capture_output=True,
+                       env={**os.environ, "DOCKER_BUILDKIT": "0"})
+        # The same delivery `invoke deploy` uses, chosen by the provider and its mode.
+        deliver_images([ref], status.provider, client=docker_client(), desktop_mode=status.mode or None)
+        return ref
+
+    return build
+
+
+@pytest.fixture(scope="session")
+def probe_image(build_probe) -> str:
+    return build_probe()
 
 
 @pytest.fixture(scope="session")

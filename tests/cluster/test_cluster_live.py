@@ -11,7 +11,7 @@ from pathlib import Path
 from kubernetes import client
 from kubernetes.stream import stream
 
-from clusterhelpers import PROBE_PORT, claim_body, wait_for
+from clusterhelpers import PROBE_PORT, claim_body, probe_pod_body, wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -101,8 +101,10 @@ def test_service_reaches_the_pod_from_another_pod(core, namespace, probe_pod):
     assert wait_for(answered, 30, f"Service {ip} answers")["host"] == probe_pod
 
 
-def test_deleting_a_claim_deletes_its_volume(core, namespace):
+def test_deleting_a_claim_deletes_its_volume(core, namespace, probe_image):
     core.create_namespaced_persistent_volume_claim(namespace, claim_body("short-lived", "1Mi"))
+    # A consumer, so a WaitForFirstConsumer class (kind's local-path) provisions too.
+    core.create_namespaced_pod(namespace, probe_pod_body("short-lived-user", probe_image, "short-lived"))
     bound = wait_for(
         lambda: (p := core.read_namespaced_persistent_volume_claim("short-lived", namespace)).spec.volume_name
         and p.status.phase == "Bound" and p,
@@ -110,6 +112,7 @@ def test_deleting_a_claim_deletes_its_volume(core, namespace):
         "short-lived PVC Bound",
     )
     volume = bound.spec.volume_name
+    core.delete_namespaced_pod("short-lived-user", namespace, grace_period_seconds=0)
     core.delete_namespaced_persistent_volume_claim("short-lived", namespace)
 
     def gone():
@@ -119,7 +122,7 @@ def test_deleting_a_claim_deletes_its_volume(core, namespace):
             return exc.status == 404
         return False
 
-    wait_for(gone, 60, f"PersistentVolume {volume} deleted")
+    wait_for(gone, 90, f"PersistentVolume {volume} deleted")
 
 
 def test_cluster_up_is_fast_when_already_running(provider):

@@ -6,9 +6,11 @@ never enough: the node names must agree, and when they do not the answer is
 "unknown" with the reason, not a guess.
 
 The names each tool gives its context and nodes, and where they were checked:
-- kind: context `kind-NAME`, nodes `NAME-control-plane`, `NAME-worker`, `NAME-worker2`…
-  (kind's own `kind load docker-image --name NAME` takes the bare NAME).
-- k3d: context `k3d-NAME`, nodes `k3d-NAME-server-0`, `k3d-NAME-agent-0`… (k3d docs).
+- kind: context `kind-NAME` since kind 0.6 (kubernetes-sigs/kind#1060, as tilt-dev/tilt's
+  clusterid.ProductFromContext notes), nodes `NAME-control-plane`, `NAME-worker`, `NAME-worker2`…;
+  `kind load docker-image --name NAME` takes the bare NAME.
+- k3d: context `k3d-NAME` (Tilt's default k3d cluster: `k3d-k3s-default`), nodes
+  `k3d-NAME-server-0`, `k3d-NAME-agent-0`…; `k3d image import --cluster NAME`.
 - minikube: context = profile (`minikube` by default), nodes `PROFILE`, `PROFILE-m02`…;
   its kubeconfig entries carry an extension with `provider: minikube.sigs.k8s.io`.
 - Rancher Desktop: context `rancher-desktop`, one k3s node `lima-rancher-desktop` on macOS
@@ -17,11 +19,13 @@ The names each tool gives its context and nodes, and where they were checked:
   so built images are there; with containerd they are not (Tilt treats Rancher Desktop
   as sharing Docker's store only with the Docker runtime: tilt-dev/tilt
   internal/docker/env.go and env_test.go).
-- OrbStack: context `orbstack`, one node `orbstack` ("kubectl get nodes  # should show a
-  single "orbstack" node"); its docs (docs.orbstack.dev/kubernetes): "Kubernetes uses the
-  same container engine as the rest of OrbStack, so built images are immediately
-  available". The node can be renamed in its settings (orbstack/orbstack#2271); a renamed
-  one is reported as unknown with that reason.
+- OrbStack: context `orbstack` (as public scripts test `kubectl config current-context`),
+  one node `orbstack` (public setup notes: "kubectl get nodes  # should show a single
+  "orbstack" node"). Its docs (docs.orbstack.dev/kubernetes): "a lightweight single-node
+  Kubernetes cluster" that "uses the same container engine as the rest of OrbStack, so
+  built images are immediately available". The node can be renamed in its settings
+  (orbstack/orbstack#2271, maintainer's comment); a renamed one is reported as unknown
+  with that reason.
 """
 from __future__ import annotations
 

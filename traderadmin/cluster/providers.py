@@ -231,7 +231,7 @@ def start_hint(context: str) -> str:
     if context == detect.RANCHER_DESKTOP_CONTEXT:
         return "start Rancher Desktop with Kubernetes enabled (Preferences → Kubernetes)"
     if context == detect.ORBSTACK_CONTEXT:
-        return "`orb start k8s` (or OrbStack → Settings → Kubernetes → Enable)"
+        return "`orb start k8s`"
     return f"if it is a minikube profile: `minikube start --profile {context}`; otherwise start the cluster it names"
 
 
@@ -292,28 +292,29 @@ def get_provider(name: str = "auto", flavor: str | None = None, context: str | N
 
 def _for_context(context: str, name: str, flavor: str | None, registry: str) -> tuple[Provider, str]:
     # The contexts the toolkit's own providers serve stay theirs: they know how to start and check them.
-    if context in (_served_context(), detect.LOCAL_CONTEXT):
+    served = _served_context()
+    if context in (served, detect.LOCAL_CONTEXT):
         owner = "local"
     elif context == detect.DOCKER_DESKTOP_CONTEXT:
         owner = "docker-desktop"
     else:
         owner = ContextProvider.name
+    whose = "a cluster of your own" if owner == ContextProvider.name else f"the {owner} provider's"
     if flavor and owner != "local":
-        raise ProviderError(f"--flavor is for the local provider, not {owner!r} (context {context!r})")
+        raise ProviderError(f"--flavor is for the local provider; context {context!r} is {whose}. Fix: drop --flavor")
     if name not in ("auto", owner):
-        serves = "a cluster of your own" if owner == ContextProvider.name else f"the {owner} provider"
-        raise ProviderError(f"--provider {name} does not serve context {context!r}, which is {serves}. "
+        raise ProviderError(f"--provider {name} does not serve context {context!r}, which is {whose}. "
                             "Fix: drop --provider (--context alone picks the cluster)")
-    why = f"context {context!r} asked for"
+    why = f"--context {context}"
     if owner == "docker-desktop":
         return DockerDesktopProvider(), why
     if owner == ContextProvider.name:
         return ContextProvider(context, registry), why
     from traderadmin.localcluster import flavors
 
-    serving = next(f.name for f in flavors.FLAVORS.values() if f.context == context)
-    provider = LocalProvider(flavor or serving)
+    # Several flavors may share a context (Docker Desktop's); the served one is the flavor this host runs.
+    provider = LocalProvider(flavor if flavor or context == served else flavors.PLAIN.name)
     if provider.context != context:
         raise ProviderError(f"local flavor {provider.flavor.name!r} serves context {provider.context!r}, not {context!r}. "
-                            f"Fix: --flavor {serving}, or drop --flavor")
+                            "Fix: choose a --flavor that serves it, or drop --flavor")
     return provider, why

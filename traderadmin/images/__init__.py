@@ -3,8 +3,9 @@
 Layers, bottom up: `contenthash` (tree and recipe hashes), `base` (the Python
 base: found, pulled or made with debootstrap), `staging` (build contexts made on
 the host: static Go binary, wheels), `build` (tags and `docker build`, skipping
-tags that exist), `delivery` (into the cluster's runtime, by provider),
-`inventory` (what is built). `progress` renders, the rest never prints.
+tags that exist), `delivery` (into the cluster's runtime, by provider, with
+`clustertools` for kind/k3d/minikube and `registry` for a registry the cluster
+pulls from), `inventory` (what is built). `progress` renders, the rest never prints.
 """
 from __future__ import annotations
 
@@ -13,12 +14,14 @@ from typing import Any
 
 from traderadmin.images.base import BaseImage, DebianRecipe
 from traderadmin.images.build import BuildReport, BuiltImage, build_images, image_tag, repository
-from traderadmin.images.delivery import Delivery, deliver_images
+from traderadmin.images.delivery import Delivery, check_target, deliver_images
 from traderadmin.images.errors import (
     BaseImageError,
     BuildError,
+    ClusterToolError,
     DeliveryError,
     ImagesError,
+    RegistryError,
     StagingError,
 )
 from traderadmin.images.inventory import ListedImage, list_images
@@ -31,14 +34,17 @@ __all__ = [
     "BuildError",
     "BuildReport",
     "BuiltImage",
+    "ClusterToolError",
     "DebianRecipe",
     "Delivery",
     "DeliveryError",
     "ImagesError",
     "ListedImage",
+    "RegistryError",
     "StagingError",
     "build_images",
     "cache_root",
+    "check_target",
     "deliver_images",
     "docker_client",
     "image_tag",

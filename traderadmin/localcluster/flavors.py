@@ -58,6 +58,8 @@ class Flavor:
     extra_builds: tuple[str, ...] = ()
     # Images reach the node only through a mirror backed by the Docker Engine.
     image_mirror: bool = False
+    # The Docker Engine's image store while this flavor runs (engines.CLASSIC or CONTAINERD_STORE).
+    engine: str = "classic"
 
     @property
     def recognised_as(self) -> str:
@@ -116,8 +118,9 @@ KIND = Flavor(
     looks_like_mode="kind",
     storage_classes=("standard", "hostpath"),
     binding_mode="WaitForFirstConsumer",
-    extra_builds=("registry-mirror",),
+    extra_builds=("registry-mirror", "dockerd"),
     image_mirror=True,
+    engine="containerd-store",
 )
 
 FLAVORS: dict[str, Flavor] = {f.name: f for f in (PLAIN, KUBEADM, KIND)}

@@ -292,10 +292,30 @@ def mirror_build() -> GoBuild:
     )
 
 
+def dockerd_build() -> GoBuild:
+    """A Docker Engine that has the containerd image store (see engines.py)."""
+    return GoBuild(
+        name=f"dockerd-{versions.DOCKER_VERSION}",
+        go_mod=(
+            "module traderadmin.local/dockerd-build\n\n"
+            "go 1.26.3\n\n"
+            f"require {versions.MOBY_MODULE} {versions.MOBY_VERSION}\n\n"
+            f"tool {versions.MOBY_MODULE}/cmd/dockerd\n"
+        ),
+        module=f"dockerd-{versions.DOCKER_VERSION}",
+        # docker-proxy publishes ports bound to loopback; Debian's belongs to its older engine.
+        targets=((f"{versions.MOBY_MODULE}/cmd/dockerd", "dockerd"),
+                 (f"{versions.MOBY_MODULE}/cmd/docker-proxy", "docker-proxy")),
+        ldflags=(f"-s -w -X {versions.MOBY_MODULE}/dockerversion.Version={versions.DOCKER_VERSION}"
+                 f" -X {versions.MOBY_MODULE}/dockerversion.GitCommit={versions.MOBY_VERSION}"),
+    )
+
+
 # Builds only some flavors need, by the name a flavor lists them under.
 EXTRA_BUILDS: dict[str, Callable[[], GoBuild]] = {
     "cri-dockerd": cri_dockerd_build,
     "registry-mirror": mirror_build,
+    "dockerd": dockerd_build,
 }
 
 

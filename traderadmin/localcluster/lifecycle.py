@@ -24,12 +24,12 @@ from typing import Callable, Iterator
 
 import requests
 
-from traderadmin import dockerengine
 from traderadmin.errors import ToolkitError
 from traderadmin.localcluster import (
     bootstrap,
     configfiles,
     dockerruntime,
+    engines,
     flavors,
     gobuild,
     host,
@@ -278,13 +278,13 @@ def up(progress: Progress = lambda _m: None, log: Progress = print, flavor: Flav
     with _exclusive():
         progress("checking host packages")
         host.install_packages(host.missing_packages(), log)
-        progress("checking Docker Engine")
-        dockerengine.ensure_docker(log=log)
         binaries = gobuild.build_all(layout.log("build"), progress, extras=flavor.extra_builds)
         for other in running_flavors(binaries):
             if other != flavor:
                 log(f"Stopping the {other.name} flavor of the local cluster: one runs at a time")
                 _down(other, binaries, progress)
+        progress("checking Docker Engine")
+        engines.ensure(flavor.engine, binaries.get("dockerd"), log)
         identity = host.node_identity()
         node = host.NodeIdentity(flavor.node(identity.name), identity.ip)
         progress("writing certificates and configuration")

@@ -90,3 +90,9 @@ CRI_DOCKERD_GONOSUMDB = CRI_DOCKERD_FORK
 
 # The kind flavor's registry mirror reads images from the Docker Engine with it.
 GO_CONTAINERREGISTRY_VERSION = "v0.22.1"
+
+# The Docker Engine with the containerd image store (Docker Desktop's setting for kind
+# mode): moby's Go module (Docker 29), as Debian 12 ships only 20.10.
+MOBY_MODULE = "github.com/moby/moby/v2"
+MOBY_VERSION = "v2.0.0-beta.24"
+DOCKER_VERSION = "29.8.0"

@@ -54,12 +54,14 @@ func (c *cache) byBlob(blob v1.Hash) v1.Image {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for _, img := range c.images {
-		if cfg, err := img.ConfigName(); err == nil && cfg == blob {
-			return img
-		}
+		// The manifest, not ConfigName: with the containerd image store the engine's image ID
+		// is the manifest's digest, which go-containerregistry reports as the config's name.
 		manifest, err := img.Manifest()
 		if err != nil {
 			continue
+		}
+		if manifest.Config.Digest == blob {
+			return img
 		}
 		for _, l := range manifest.Layers {
 			if l.Digest == blob {

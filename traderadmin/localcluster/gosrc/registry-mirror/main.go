@@ -162,7 +162,11 @@ func (m *mirror) blob(w http.ResponseWriter, r *http.Request, ref string) error 
 		return fmt.Errorf("blob %s: %w", ref, errNotFound)
 	}
 	w.Header().Set("Docker-Content-Digest", h.String())
-	if cfg, _ := img.ConfigName(); cfg == h {
+	manifest, err := img.Manifest()
+	if err != nil {
+		return err
+	}
+	if manifest.Config.Digest == h {
 		raw, err := img.RawConfigFile()
 		if err != nil {
 			return err

@@ -80,8 +80,9 @@ func TestServesWhatTheEngineHoldsNow(t *testing.T) {
 	if code, body, _ := get(t, srv.URL+"/v2/traderadmin/scanner/blobs/"+digest.String()); code != 200 || len(body) == 0 {
 		t.Fatalf("layer blob: %d", code)
 	}
-	cfg, _ := first.ConfigName()
-	if code, _, _ := get(t, srv.URL+"/v2/traderadmin/scanner/blobs/"+cfg.String()); code != 200 {
+	manifest, _ := first.Manifest()
+	code, body, _ := get(t, srv.URL+"/v2/traderadmin/scanner/blobs/"+manifest.Config.Digest.String())
+	if raw, _ := first.RawConfigFile(); code != 200 || body != string(raw) {
 		t.Fatalf("config blob: %d", code)
 	}
 
@@ -122,5 +123,23 @@ func TestCacheDropsTheOldest(t *testing.T) {
 	db, _ := b.Digest()
 	if c.byDigest(da.String()) != nil || c.byDigest(db.String()) == nil {
 		t.Fatal("cache kept the wrong image")
+	}
+}
+
+// containerdStoreImage reports, as go-containerregistry's daemon package does with the
+// containerd image store, the engine's image ID (the manifest's digest) as its config name.
+type containerdStoreImage struct{ v1.Image }
+
+func (i containerdStoreImage) ConfigName() (v1.Hash, error) { return i.Image.Digest() }
+
+func TestServesTheConfigBlobWhenTheEngineIDIsTheManifestDigest(t *testing.T) {
+	base, _ := random.Image(64, 1)
+	img := containerdStoreImage{base}
+	srv := httptest.NewServer(&mirror{images: newCache(2), load: engine{"traderadmin/scanner:t": img}.load})
+	defer srv.Close()
+	get(t, srv.URL+"/v2/traderadmin/scanner/manifests/t?ns=docker.io")
+	manifest, _ := base.Manifest()
+	if code, _, _ := get(t, srv.URL+"/v2/traderadmin/scanner/blobs/"+manifest.Config.Digest.String()); code != 200 {
+		t.Fatalf("config blob: %d, want 200", code)
 	}
 }
