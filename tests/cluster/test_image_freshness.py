@@ -7,7 +7,7 @@ import secrets
 
 from kubernetes.stream import stream
 
-from clusterhelpers import probe_pod_body, wait_probe_ready
+from clusterhelpers import probe_pod_body, recognised, wait_probe_ready
 
 # What a node runs after the same tag is rebuilt in the engine (imagePullPolicy IfNotPresent):
 # kubeadm mode reads the engine's store directly, so the next pod sees the rebuild; kind mode's
@@ -22,9 +22,7 @@ def _stamp(core, namespace: str, pod: str) -> str:
 
 def _run(core, namespace: str, image: str) -> str:
     name = f"fresh-{secrets.token_hex(3)}"
-    pod = probe_pod_body(name, image)
-    pod.spec.containers[0].image_pull_policy = "IfNotPresent"  # what deploy/ uses
-    core.create_namespaced_pod(namespace, pod)
+    core.create_namespaced_pod(namespace, probe_pod_body(name, image))
     wait_probe_ready(core, namespace, name)
     return _stamp(core, namespace, name)
 
@@ -39,8 +37,7 @@ def test_the_pod_runs_the_image_just_rebuilt(core, namespace, build_probe):
 
 
 def test_a_rebuilt_tag_is_served_as_the_cluster_it_stands_for_serves_it(core, namespace, provider, build_probe):
-    status = provider.status()
-    kind = f"{status.provider}/{status.mode}" if status.mode else status.provider
+    kind = recognised(provider)
     tag = f"same-{secrets.token_hex(4)}"
     build_probe("before", tag=tag)
     assert _run(core, namespace, f"traderadmin-test/probe:{tag}") == "before"
