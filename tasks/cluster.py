@@ -6,8 +6,10 @@ from ._common import CONTEXT_HELP, REGISTRY_HELP, cluster_choice
 _FLAVOR_HELP = (
     "Local provider only: which cluster the local one stands in for. plain: our own containerd, node named after "
     "the host, context traderadmin-local. kubeadm: Docker Desktop's kubeadm mode (Docker Engine + cri-dockerd, "
-    "node and context docker-desktop, root-owned 0755 hostpath volumes under /var/lib/k8s-pvs); the toolkit then "
-    "sees it as Docker Desktop. Default: the flavor this host ran last (plain the first time)."
+    "node and context docker-desktop, root-owned 0755 hostpath volumes under /var/lib/k8s-pvs). kind: Docker "
+    "Desktop's kind mode (containerd node desktop-control-plane pulling through a mirror of the Docker Engine, "
+    "which is switched to the containerd image store; local-path classes standard and hostpath). With kubeadm "
+    "and kind the toolkit sees Docker Desktop. Default: the flavor this host ran last (plain the first time)."
 )
 _UP_REGISTRY_HELP = REGISTRY_HELP + " With it, cluster.up accepts a cluster the toolkit does not recognise."
 

@@ -82,7 +82,7 @@ def steps(root: Path, reports: Path, pytest_args: list[str] | None = None,
         cluster_steps += [
             Step(f"cluster up ({gate.name})", _invoke("cluster.up", *gate.cluster_up), root),
             Step(f"pytest ({what}) on {gate.expect or gate.provider} [{gate.name}]", py, root,
-                 env={"TRADERADMIN_PROVIDER": gate.provider}),
+                 env={"TRADERADMIN_PROVIDER": gate.provider, "TRADERADMIN_EXPECT_CLUSTER": gate.expect}),
         ]
     return go + [
         Step("prerequisites (desktop app)", _invoke("app.prereqs", "--smoke"), root),

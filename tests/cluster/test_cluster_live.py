@@ -3,6 +3,7 @@ images, hostpath volumes, and exec / logs / signals / the pod proxy through the 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -161,3 +162,17 @@ def test_status_json_reports_every_component(provider):
         names = {c["name"] for c in status["extra"]["components"]}
         assert {"etcd", "kube-apiserver", "kubelet", "containerd", "hostpath-provisioner"} <= names
         assert all(c["healthy"] for c in status["extra"]["components"])
+
+
+def test_status_json_names_the_cluster_as_it_is_recognised(provider):
+    """What a user's `invoke cluster.status --json` says, with no flag: the provider and mode
+    the cluster is recognised as (on each local flavor: the cluster it stands in for)."""
+    proc = subprocess.run([sys.executable, "-m", "invoke", "cluster.status", "--json"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    status = json.loads(proc.stdout)
+    found = f"{status['provider']}/{status['mode']}" if status["mode"] else status["provider"]
+    assert found == recognised(provider)
+    expected = os.environ.get("TRADERADMIN_EXPECT_CLUSTER")
+    if expected:
+        assert found == expected, f"`invoke cluster.status --json` reports {found}, the run expects {expected}"
