@@ -264,3 +264,26 @@ def test_the_provider_code_recognises_the_kind_flavor_as_docker_desktop_kind(mon
     detection, _ = providers.detect_context("docker-desktop")
     assert (detection.provider, detection.mode, detection.ok) == ("docker-desktop", "kind", True)
     assert flavors.KIND.recognised_as == "docker-desktop/kind"
+
+
+def test_the_clamp_is_registered_again_when_dockerd_knows_another_copy(monkeypatch, tmp_path):
+    """A clamp registered from another state folder (whose copy may be gone) is replaced."""
+    wrapper = tmp_path / "built" / "runc-oom-clamp"
+    wrapper.parent.mkdir()
+    wrapper.write_bytes(b"#!wrapper")
+    stable = tmp_path / "state" / "bin" / dockerruntime.CLAMP_RUNTIME
+    daemon_json = tmp_path / "daemon.json"
+    seen = {"default": dockerruntime.CLAMP_RUNTIME, "path": "/tmp/elsewhere/traderadmin-runc", "hups": 0}
+    monkeypatch.setattr(dockerruntime, "DAEMON_JSON", daemon_json)
+    monkeypatch.setattr(dockerruntime, "runtimes", lambda: (seen["default"], {dockerruntime.CLAMP_RUNTIME: seen["path"]}))
+
+    def reload():
+        seen["hups"] += 1
+        seen["path"] = json.loads(daemon_json.read_text())["runtimes"][dockerruntime.CLAMP_RUNTIME]["path"]
+
+    monkeypatch.setattr(dockerruntime, "_reload_dockerd", reload)
+    dockerruntime.install_clamp(wrapper, stable, log=lambda m: None)
+    assert seen == {"default": dockerruntime.CLAMP_RUNTIME, "path": str(stable), "hups": 1}
+    assert stable.read_bytes() == b"#!wrapper"
+    dockerruntime.install_clamp(wrapper, stable, log=lambda m: None)
+    assert seen["hups"] == 1  # already in place: no second reload

@@ -34,13 +34,13 @@ def _docker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
     return subprocess.run(["docker", *args], capture_output=True, text=True, timeout=timeout)
 
 
-def runtimes() -> tuple[str, set[str]]:
-    """(default runtime, registered runtimes) as the running dockerd reports them."""
+def runtimes() -> tuple[str, dict[str, str]]:
+    """(default runtime, {registered runtime: its path}) as the running dockerd reports them."""
     proc = _docker("info", "--format", "{{json .DefaultRuntime}} {{json .Runtimes}}")
     if proc.returncode != 0:
         raise DockerRuntimeError(f"`docker info` failed: {proc.stderr.strip()}. Fix: start the Docker Engine")
     default, _, registered = proc.stdout.strip().partition(" ")
-    return json.loads(default), set(json.loads(registered or "{}"))
+    return json.loads(default), {name: spec.get("path", "") for name, spec in json.loads(registered or "{}").items()}
 
 
 def merged_daemon_config(current: dict, clamp_path: Path) -> dict:
@@ -61,7 +61,8 @@ def install_clamp(wrapper: Path, stable_path: Path, log=print, timeout: float = 
     if not stable_path.exists() or stable_path.read_bytes() != wrapper.read_bytes():
         atomic_write(stable_path, wrapper.read_bytes(), mode=0o755)
     default, registered = runtimes()
-    if default == CLAMP_RUNTIME and CLAMP_RUNTIME in registered:
+    # The path matters too: another state folder (TRADERADMIN_STATE_DIR) registers its own copy.
+    if default == CLAMP_RUNTIME and registered.get(CLAMP_RUNTIME) == str(stable_path):
         return
     try:
         current = json.loads(DAEMON_JSON.read_text()) if DAEMON_JSON.exists() else {}
