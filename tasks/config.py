@@ -1,7 +1,10 @@
-"""Create, read, edit, check, back up and restore config/config.toml."""
-from __future__ import annotations
+"""Create, read, edit, check, back up and restore config/config.toml.
 
-import shlex
+A refused command writes nothing and exits 2 when the input is wrong (the file's
+content, the change, the path), 1 when the system is in the way (permissions, a
+full disk, another writer's lock); see traderadmin/config/errors.py.
+"""
+from __future__ import annotations
 
 from invoke import task
 
@@ -86,10 +89,10 @@ def get(c, key, json=False):
     "confirm_live": _LIVE_HELP, "json": _JSON_HELP})
 def set_(c, assignments, confirm_live=False, json=False):
     """Change values, keeping every comment; validated and backed up before it is written."""
-    from traderadmin.config import ConfigError, set_values
+    from traderadmin.config import ConfigError, set_values, split_assignments
 
     try:
-        result, diff = set_values(config_files(c), shlex.split(assignments), confirm_live)
+        result, diff = set_values(config_files(c), split_assignments(assignments), confirm_live)
     except ConfigError as e:
         fail(e, json)
     _report_save(result, diff, json)
@@ -126,12 +129,14 @@ def diff(c, against=None):
 
 @task(help={"json": _JSON_HELP})
 def backups(c, json=False):
-    """List the timestamped backups, newest first (numbered for `config.restore`)."""
-    from traderadmin.config import list_backups, sha256
+    """List the config's own timestamped backups, newest first (numbered for `config.restore`)."""
+    from traderadmin.config import ConfigError, backups as history
 
-    files = config_files(c)
-    entries = [{"number": n, "name": p.name, "sha256": sha256(p.read_bytes()), "bytes": p.stat().st_size}
-               for n, p in enumerate(list_backups(files.config), 1)]
+    try:
+        entries = [{"number": b.number, "name": b.path.name, "sha256": b.sha256, "bytes": b.size}
+                   for b in history(config_files(c))]
+    except ConfigError as e:
+        fail(e, json)
     if json:
         print_json(entries)
         return

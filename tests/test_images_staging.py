@@ -62,3 +62,26 @@ def test_missing_dockerfile_is_named(project: Path) -> None:
 def test_unknown_service_lists_the_known_ones(project: Path) -> None:
     with pytest.raises(StagingError, match="unknown service 'web'; known: configwriter, orchestrator, scanner"):
         stage("web", project, "x86_64")
+
+
+def test_a_local_module_the_scanner_replaces_in_is_an_input_and_is_built_in(project: Path) -> None:
+    """The scanner builds the config contract from contract/go through a relative `replace`."""
+    module = project / "contract" / "go"
+    module.mkdir(parents=True)
+    (module / "go.mod").write_text("module example.test/contract\n\ngo 1.22\n")
+    (module / "contract.go").write_text('package contract\n\nconst Greeting = "hello"\n')
+    source = project / "services" / "scanner"
+    (source / "go.mod").write_text(
+        "module example.test/scanner\n\ngo 1.22\n\nrequire example.test/contract v0.0.0\n\n"
+        "replace example.test/contract => ../../contract/go\n"
+    )
+    (source / "main.go").write_text(
+        'package main\n\nimport (\n\t"fmt"\n\n\t"example.test/contract"\n)\n\nfunc main() { fmt.Println(contract.Greeting) }\n'
+    )
+    stager = GoStaticStager("scanner", source, "x86_64")
+    assert stager.local_modules() == {"../../contract/go": module.resolve()}
+    before = stager.inputs_digest()
+    assert stage("scanner", project, "x86_64").restaged
+    (module / "contract.go").write_text('package contract\n\nconst Greeting = "hi"\n')
+    assert stager.inputs_digest() != before
+    assert stage("scanner", project, "x86_64").restaged

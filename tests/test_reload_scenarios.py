@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -384,3 +385,157 @@ def test_14_watch_event_and_sigusr1_together_give_one_reload(env: Env) -> None:
     status = svc.status()
     assert (status["reloads"], status["rejected"]) == (2, 0)
     assert reloaded_hashes(svc) == [first, barrier]
+
+
+# --- no file can crash, wedge or split the services ----------------------------------------
+#
+# Each hostile file is put in place the way an atomic writer would (made at a temporary
+# name, renamed over the config): a rename replaces a symlink itself, where atomic_write
+# would write through it (into /dev/zero, say).
+
+
+def _replace(path: Path, make: Callable[[Path], None]) -> None:
+    tmp = path.with_name(".config.toml.scenario.tmp")
+    make(tmp)
+    os.replace(tmp, path)
+
+
+def _put_bytes(data: bytes) -> Callable[[Path], None]:
+    return lambda path: _replace(path, lambda tmp: tmp.write_bytes(data))
+
+
+def _put_directory(path: Path) -> None:
+    path.unlink(missing_ok=True)  # a directory cannot be renamed over a file
+    path.mkdir()
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        path.rmdir()
+    else:
+        path.unlink(missing_ok=True)
+
+
+_HUGE = b"# padding\n" * (5 << 20)  # 50 MB, as the tester's
+_DEEP = b"[trading]\nmax_positions = " + b"[" * 500 + b"]" * 500 + b"\n"
+
+# name, how to put it at the config path, what last_error says, the bytes judged (None: none)
+HOSTILE = [
+    ("fifo", lambda p: _replace(p, os.mkfifo), "named pipe (FIFO)", None),
+    ("dev-zero", lambda p: _replace(p, lambda t: t.symlink_to("/dev/zero")), "character device", None),
+    ("directory", _put_directory, "a directory", None),
+    ("50-mb", _put_bytes(_HUGE), "larger than 1048576 bytes", None),
+    ("deep-array", _put_bytes(_DEEP), "more than 32 levels deep", _DEEP),
+    ("long-dotted-key", _put_bytes(b"a." * 200_000 + b"a = 1\n"), "more than 32 levels deep", b"a." * 200_000 + b"a = 1\n"),
+    ("array-of-tables", _put_bytes(b"[[ibkr]]\nhost = 'x'\n"), "ibkr", b"[[ibkr]]\nhost = 'x'\n"),
+    ("toml-1.1", _put_bytes(b'[ibkr]\nhost = "\\e"\n'), "TOML 1.1", b'[ibkr]\nhost = "\\e"\n'),
+]
+HOSTILE_IDS = [h[0] for h in HOSTILE]
+
+
+def _healthz_time(svc: ServiceProcess) -> float:
+    start = time.monotonic()
+    assert svc.get("/healthz", timeout=1.0) == (200, {"ok": True})
+    return time.monotonic() - start
+
+
+def _peak_rss_mib(svc: ServiceProcess) -> float:
+    for line in Path(f"/proc/{svc.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM in /proc/PID/status")
+
+
+@pytest.mark.parametrize("put, error, judged", [h[1:] for h in HOSTILE], ids=HOSTILE_IDS)
+def test_hostile_file_while_running_is_rejected_and_reported(env: Env, put, error: str, judged: bytes | None) -> None:
+    svc = env.start(env.config())
+    good = svc.status()["config_sha256"]
+    put(env.path)
+    svc.wait_for(lambda: svc.status()["rejected"] == 1, 5, "the rejection")
+    assert _healthz_time(svc) < 1.0
+    status = svc.status()
+    assert error in status["last_error"], status["last_error"]
+    assert status["last_rejected_sha256"] == (sha256(judged) if judged is not None else None)
+    assert_serving(svc, good)
+    rejected = svc.logged("Config reload rejected")
+    assert len(rejected) == 1 and rejected[0]["error"] == status["last_error"]
+    # Not wedged: the next good file is applied by the watch (the poll is off).
+    _remove(env.path)
+    new = config_bytes(env.base_doc, reload__poll_interval_s=NO_POLL, trading__max_positions=6)
+    _put_bytes(new)(env.path)
+    svc.wait_hash(sha256(new))
+
+
+@pytest.mark.parametrize("put, error, judged", [h[1:] for h in HOSTILE], ids=HOSTILE_IDS)
+def test_hostile_file_at_start_is_reported_while_serving(env: Env, put, error: str, judged: bytes | None) -> None:
+    put(env.path)
+    svc = env.start(None)
+    assert _healthz_time(svc) < 1.0
+    svc.wait_for(lambda: svc.status()["rejected"] == 1, 5, "the rejection")
+    status = svc.status()
+    assert status["config_sha256"] is None and error in status["last_error"], status
+    assert status["last_rejected_sha256"] == (sha256(judged) if judged is not None else None)
+    code, body = svc.get("/readyz")
+    assert code == 503 and error in body["error"], body
+    _remove(env.path)
+    good = env.config()
+    _put_bytes(good)(env.path)
+    svc.wait_hash(sha256(good))
+    assert svc.get("/readyz") == (200, {"ready": True})
+
+
+def test_a_50_mb_file_is_not_read_into_memory(env: Env) -> None:
+    svc = env.start(env.config())
+    before = _peak_rss_mib(svc)
+    _put_bytes(_HUGE)(env.path)
+    svc.wait_for(lambda: svc.status()["rejected"] == 1, 5, "the rejection")
+    grown = _peak_rss_mib(svc) - before
+    print(f"{env.kind}: peak RSS {before:.1f} MiB before, grew {grown:.1f} MiB for a 50 MB file")
+    assert grown < 16, f"{env.kind}'s peak RSS grew {grown:.1f} MiB for a 50 MB config"
+
+
+def test_watch_comes_back_when_the_directory_is_removed_and_recreated(env: Env) -> None:
+    svc = env.start(env.config())
+    good = svc.status()["config_sha256"]
+    shutil.rmtree(env.dir)
+    svc.wait_for(lambda: "missing" in (svc.status()["last_error"] or ""), 5, "the missing file reported")
+    assert_serving(svc, good)
+    env.dir.mkdir()
+    new = env.config(trading__max_positions=6)
+    start = time.monotonic()
+    _put_bytes(new)(env.path)
+    svc.wait_hash(sha256(new), timeout=5.0, interval=0.005)
+    took = time.monotonic() - start
+    assert took < 1.0, f"{env.kind} took {took:.2f} s after the directory came back (the poll is off)"
+    assert svc.logged("Config reloaded")[-1]["trigger"] == "watch"
+    later = env.config(trading__max_positions=7)
+    _put_bytes(later)(env.path)
+    svc.wait_hash(sha256(later))
+
+
+def _stamped(directory: Path, stamp: str, data: bytes) -> None:
+    (directory / stamp).mkdir()
+    (directory / stamp / "config.toml").write_bytes(data)
+
+
+def test_configmap_data_flip_is_applied_by_the_watch(env: Env) -> None:
+    """config.toml -> ..data/config.toml, ..data -> ..<stamp>; an update swaps ..data in one rename."""
+    first = env.config()
+    _stamped(env.dir, "..2024_01_01", first)
+    (env.dir / "..data").symlink_to("..2024_01_01")
+    env.path.symlink_to("..data/config.toml")
+    svc = env.start(None)
+    svc.wait_hash(sha256(first))
+    old = "..2024_01_01"
+    for n, stamp in enumerate(["..2024_01_02", "..2024_01_03"], 6):
+        data = env.config(trading__max_positions=n)
+        _stamped(env.dir, stamp, data)
+        start = time.monotonic()
+        (env.dir / "..data_tmp").symlink_to(stamp)
+        os.replace(env.dir / "..data_tmp", env.dir / "..data")
+        shutil.rmtree(env.dir / old)
+        old = stamp
+        svc.wait_hash(sha256(data), timeout=5.0, interval=0.005)
+        took = time.monotonic() - start
+        assert took < 1.0, f"{env.kind} took {took:.2f} s to apply the flip to {stamp} (the poll is off)"
+    assert {r["trigger"] for r in svc.logged("Config reloaded")} == {"watch"}

@@ -51,7 +51,27 @@ def test_svelte_typescript_and_go_braces_survive(baked):
     app_svelte = (baked.path / "frontend" / "src" / "App.svelte").read_text()
     for svelte_syntax in ("{#each view.sections as s, i (s.name)}", "{/each}", "{#if view}", "{/if}", "{section}"):
         assert svelte_syntax in app_svelte
-    assert "[]Problem{{Message: err.Error()}}" in (baked.path / "internal" / "config" / "validate.go").read_text()
+    assert "[]Problem{{Path:" in (baked.path / "internal" / "config" / "config_test.go").read_text()
+
+
+def test_the_app_gets_an_exact_copy_of_the_config_contract(baked):
+    """The app judges its config with contract/go, the scanner's module, copied in byte for byte."""
+    source = scaffold.CONTRACT_DIR
+    copy = baked.path / scaffold.CONTRACT_IN_APP
+    files = sorted(p.relative_to(source) for p in source.rglob("*") if p.is_file())
+    assert (source / "go.mod").is_file() and files
+    assert sorted(p.relative_to(copy) for p in copy.rglob("*") if p.is_file()) == files
+    for rel in files:
+        assert (copy / rel).read_bytes() == (source / rel).read_bytes(), f"{rel} differs from contract/go"
+    assert "replace traderadmin.local/configcontract => ./third_party/configcontract" in (baked.path / "go.mod").read_text()
+
+
+def test_a_rerender_replaces_the_copy_of_the_config_contract(tmp_path):
+    first = scaffold.render(tmp_path, "TraderAdmin")
+    stale = first.path / scaffold.CONTRACT_IN_APP / "stale.go"
+    stale.write_text("package configcontract\n")
+    again = scaffold.render(tmp_path, "TraderAdmin", overwrite=True)
+    assert not (again.path / scaffold.CONTRACT_IN_APP / "stale.go").exists()
 
 
 def test_git_init_starts_the_plan_branch(tmp_path):

@@ -3,16 +3,25 @@
 The name rule below is also enforced by the template's own pre_gen_project
 hook, for people who run cookiecutter on the template directly; checking it
 here first turns a bad name into one clear error instead of a hook failure.
+
+The app judges its config with the repository's Go config contract
+(contract/go), the module the scanner builds with. A rendered app lives
+outside the repository, so render() copies the module, byte for byte, into
+the app's third_party/configcontract, where the app's go.mod `replace` finds it.
 """
 from __future__ import annotations
 
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from traderadmin.errors import ToolkitError
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "template"
+CONTRACT_DIR = Path(__file__).resolve().parent.parent / "contract" / "go"
+# Where the app's go.mod replaces traderadmin.local/configcontract.
+CONTRACT_IN_APP = Path("third_party") / "configcontract"
 DEFAULT_NAME = "TraderAdmin"
 GIT_BRANCH = "feature/backend-setup"
 
@@ -73,4 +82,19 @@ def render(
     except CookiecutterException as exc:
         raise ScaffoldError(f"rendering {TEMPLATE_DIR} failed: {exc}") from exc
     made = Path(path)
+    copy_contract(made)
     return Scaffolded(name=made.name, path=made, git_initialised=(made / ".git").is_dir())
+
+
+def copy_contract(app: Path) -> Path:
+    """Put an exact copy of contract/go at the app's third_party/configcontract, replacing any older one."""
+    if not (CONTRACT_DIR / "go.mod").is_file():
+        raise ScaffoldError(f"{CONTRACT_DIR} holds no Go module: the app needs the config contract from this repository")
+    dest = app / CONTRACT_IN_APP
+    try:
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(CONTRACT_DIR, dest)
+    except OSError as exc:
+        raise ScaffoldError(f"copying the config contract {CONTRACT_DIR} into {dest} failed: {exc}") from exc
+    return dest

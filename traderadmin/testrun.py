@@ -66,9 +66,12 @@ def steps(root: Path, reports: Path, pytest_args: list[str] | None = None,
     run what talks to the cluster (the gate and tests/cluster) on their cluster."""
     passes = passes or [GatePass("auto", ["--provider=auto"], "auto")]
     go = []
-    for mod in (root / "services" / "scanner", root / "services" / "configwriter"):
-        go.append(Step(f"go vet ({mod.name})", ["go", "vet", "./..."], mod))
-        go.append(Step(f"go test ({mod.name})", ["go", "test", "-race", "-count=1", "./..."], mod))
+    # The config contract's Go module first: the scanner and the desktop app build on it.
+    go_modules = {"configcontract": root / "contract" / "go", "scanner": root / "services" / "scanner",
+                  "configwriter": root / "services" / "configwriter"}
+    for name, mod in go_modules.items():
+        go.append(Step(f"go vet ({name})", ["go", "vet", "./..."], mod))
+        go.append(Step(f"go test ({name})", ["go", "test", "-race", "-count=1", "./..."], mod))
     app_dir = root / "build" / "app"
     cluster_steps = []
     for index, gate in enumerate(passes):

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
+	"traderadmin.local/configcontract"
 )
 
 // Config is the whole config.toml in typed form. Every section is decoded,
@@ -123,44 +126,40 @@ type Logging struct {
 
 // Parser turns config bytes into a validated Config.
 type Parser struct {
-	schema *Schema
+	schema *configcontract.Schema
 }
 
 // NewParser compiles the embedded schema once; every parse reuses it.
 func NewParser() (*Parser, error) {
-	s, err := loadSchema()
+	s, err := configcontract.CompileSchema(schemaJSON)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("embedded schema.json: %w", err)
 	}
 	return &Parser{schema: s}, nil
 }
 
-// Parse checks data in three steps, each stricter than the last: TOML
-// syntax, the shared schema, then a strict decode into the typed structs.
-// The error is a *ConfigError naming every key at fault.
+// Parse judges data by the config contract, then decodes it strictly into
+// the typed structs. The error is a *configcontract.ConfigError naming every
+// key at fault.
 func (p *Parser) Parse(data []byte) (*Config, error) {
-	var doc map[string]any
-	if _, err := toml.Decode(string(data), &doc); err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return nil, syntaxError(perr.Position.Line, perr.Position.Col, perr.Message)
-		}
-		return nil, &ConfigError{Syntax: true, Issues: []Issue{{Message: fmt.Sprintf("invalid TOML: %v", err)}}}
-	}
-	if issues := p.schema.Validate(doc); len(issues) > 0 {
-		return nil, &ConfigError{Issues: issues}
+	if _, err := p.schema.Judge(data); err != nil {
+		return nil, err
 	}
 	var cfg Config
-	md, err := toml.Decode(string(data), &cfg)
-	if err != nil {
-		return nil, &ConfigError{Issues: []Issue{{Message: fmt.Sprintf("decoding into typed settings: %v", err)}}}
-	}
-	if undecoded := md.Undecoded(); len(undecoded) > 0 {
-		issues := make([]Issue, len(undecoded))
-		for i, k := range undecoded {
-			issues[i] = Issue{Key: k.String(), Message: "unknown key"}
+	dec := toml.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		// The schema passed, so a key these structs lack is the scanner's
+		// bug, not the file's: still refused rather than silently dropped.
+		var strict *toml.StrictMissingError
+		if errors.As(err, &strict) {
+			issues := make([]configcontract.Issue, len(strict.Errors))
+			for i, e := range strict.Errors {
+				issues[i] = configcontract.Issue{Key: strings.Join(e.Key(), "."), Message: "unknown key"}
+			}
+			return nil, &configcontract.ConfigError{Issues: issues}
 		}
-		return nil, &ConfigError{Issues: sortIssues(issues)}
+		return nil, &configcontract.ConfigError{Issues: []configcontract.Issue{{Message: fmt.Sprintf("decoding into typed settings: %v", err)}}}
 	}
 	return &cfg, nil
 }

@@ -12,12 +12,8 @@ import (
 // depending on the shared vectors.
 func defaultDoc(t testing.TB) map[string]any {
 	t.Helper()
-	s, err := loadSchema()
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, ok := defaultsOf(s.doc).(map[string]any)
-	if !ok {
+	doc := newParser(t).schema.DefaultDocument()
+	if doc == nil {
 		t.Fatal("schema top level has no properties")
 	}
 	return doc

@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"os"
 	"sync"
 	"time"
+
+	"traderadmin.local/configcontract"
 )
 
 // maxSettleReads bounds how long a reload waits for a file that keeps
@@ -127,7 +126,7 @@ func (r *Reloader) apply(f fileState, trigger string) {
 		r.reject(f, "", fmt.Sprintf("reading config: %v", f.err), trigger)
 		return
 	}
-	cfg, err := r.parser.Parse(f.data)
+	cfg, err := r.judge(f.data)
 	if err != nil {
 		r.reject(f, f.sha, err.Error(), trigger)
 		return
@@ -148,6 +147,17 @@ func (r *Reloader) apply(f fileState, trigger string) {
 	r.logs.apply(cfg.Logging)
 }
 
+// judge parses data. A panic while judging a file is a rejection like any
+// other: no file may stop the scanner or leave the reload unanswered.
+func (r *Reloader) judge(data []byte) (cfg *Config, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			cfg, err = nil, fmt.Errorf("internal error while checking the config: %v", p)
+		}
+	}()
+	return r.parser.Parse(data)
+}
+
 // reject keeps the running config and records why the file was refused.
 // sha is empty when there were no bytes to hash.
 func (r *Reloader) reject(f fileState, sha, reason, trigger string) {
@@ -161,15 +171,14 @@ func (r *Reloader) reject(f fileState, sha, reason, trigger string) {
 }
 
 func (r *Reloader) read() fileState {
-	data, err := os.ReadFile(r.path)
+	data, err := configcontract.ReadFile(r.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return fileState{missing: true}
 	}
 	if err != nil {
 		return fileState{err: err}
 	}
-	sum := sha256.Sum256(data)
-	return fileState{data: data, sha: hex.EncodeToString(sum[:])}
+	return fileState{data: data, sha: configcontract.Hash(data)}
 }
 
 // sleep waits d or until ctx ends; it reports whether the full wait passed.

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -19,6 +20,11 @@ const (
 	triggerSignal = "signal"
 )
 
+// watchRetry is how often a watch that is down is tried again: soon enough
+// that a recreated directory is watched well before the next poll, and only
+// a stat while it stays away.
+const watchRetry = 100 * time.Millisecond
+
 // Watcher turns file events, a periodic hash check and SIGUSR1 into calls
 // of Reloader.Reload, one at a time from a single goroutine.
 //
@@ -26,7 +32,13 @@ const (
 // writers replace the file by renaming a temp file over it, and a watch on
 // the file would stay on the old inode and go quiet after the first edit.
 // Events for other names in the directory (the writers' temp files) are
-// ignored.
+// ignored, except for a name the config's symlink passes through: a
+// ConfigMap volume mounts config.toml -> ..data/config.toml and swaps ..data
+// in one rename, which is the only event such an update makes.
+//
+// When the directory itself is removed or renamed its watch is dead; it is
+// set up again every watchRetry until the directory is back, and the file is
+// then read at once.
 //
 // Events are debounced: one save is several events (create, write, chmod,
 // rename) and a script may save ten times in a row, so the file is read once
@@ -75,6 +87,11 @@ func (w *Watcher) Run(ctx context.Context) {
 	timing := w.reloader.Timing()
 	poll := time.NewTicker(seconds(timing.PollIntervalS))
 	defer poll.Stop()
+	retry := time.NewTimer(watchRetry)
+	defer retry.Stop()
+	if !w.watch || w.fsw != nil {
+		retry.Stop()
+	}
 
 	for {
 		var events chan fsnotify.Event
@@ -88,28 +105,40 @@ func (w *Watcher) Run(ctx context.Context) {
 		case ev, ok := <-events:
 			if !ok {
 				w.lostWatch("the event channel closed")
+				retry.Reset(watchRetry)
 				continue
 			}
 			if ev.Name == w.dir && ev.Has(fsnotify.Remove|fsnotify.Rename) {
 				w.lostWatch("the directory was removed or renamed")
+				retry.Reset(watchRetry)
+				// The file went with it: report that now, not at the next poll.
+				debounce.Reset(time.Duration(w.reloader.Timing().DebounceMS) * time.Millisecond)
 				continue
 			}
-			if filepath.Base(ev.Name) == w.base {
+			if w.concerns(filepath.Base(ev.Name)) {
 				debounce.Reset(time.Duration(w.reloader.Timing().DebounceMS) * time.Millisecond)
 			}
 			continue
 		case err, ok := <-errs:
 			if !ok {
 				w.lostWatch("the error channel closed")
+				retry.Reset(watchRetry)
 				continue
 			}
 			// An overflow means events were dropped; the poll covers them.
 			w.log.Error("Config watch error", "dir", w.dir, "error", err.Error())
 			continue
+		case <-retry.C:
+			if !w.ensureWatch() {
+				retry.Reset(watchRetry)
+				continue
+			}
+			// Whatever changed while no watch was running is read now.
+			debounce.Reset(time.Duration(w.reloader.Timing().DebounceMS) * time.Millisecond)
+			continue
 		case <-debounce.C:
 			w.reloader.Reload(ctx, triggerWatch)
 		case <-poll.C:
-			w.ensureWatch()
 			w.reloader.Reload(ctx, triggerPoll)
 		case <-w.signals:
 			w.reloader.Reload(ctx, triggerSignal)
@@ -121,39 +150,72 @@ func (w *Watcher) Run(ctx context.Context) {
 	}
 }
 
-// ensureWatch (re)creates the directory watch when it is wanted and absent,
-// e.g. when the directory did not exist yet at start.
-func (w *Watcher) ensureWatch() {
-	if !w.watch || w.fsw != nil {
-		return
+// concerns reports whether an event for name, in the config's directory,
+// may change what the config path reads: the config's own name, or a name
+// its symlinks pass through (a ConfigMap's ..data).
+func (w *Watcher) concerns(name string) bool {
+	if name == w.base {
+		return true
 	}
-	fsw, err := fsnotify.NewWatcher()
+	p := filepath.Join(w.dir, w.base)
+	for range 8 { // a link to a link, within reason
+		target, err := os.Readlink(p)
+		if err != nil || filepath.IsAbs(target) {
+			return false
+		}
+		first, _, _ := strings.Cut(filepath.ToSlash(target), "/")
+		if first == "" || first == "." || first == ".." {
+			return false
+		}
+		if first == name {
+			return true
+		}
+		p = filepath.Join(filepath.Dir(p), target)
+	}
+	return false
+}
+
+// ensureWatch (re)creates the directory watch when it is wanted and absent,
+// e.g. when the directory did not exist yet at start, and reports whether
+// it did so now.
+func (w *Watcher) ensureWatch() bool {
+	if !w.watch || w.fsw != nil {
+		return false
+	}
+	// A missing directory needs no watcher to find out: only a stat per retry.
+	_, err := os.Stat(w.dir)
+	var fsw *fsnotify.Watcher
+	if err == nil {
+		fsw, err = fsnotify.NewWatcher()
+		if err != nil {
+			err = fmt.Errorf("creating a watcher: %w", err)
+		}
+	}
 	if err == nil {
 		err = fsw.Add(w.dir)
 		if err != nil {
 			fsw.Close()
 			err = fmt.Errorf("watching %q: %w", w.dir, err)
 		}
-	} else {
-		err = fmt.Errorf("creating a watcher: %w", err)
 	}
 	if err != nil {
-		// Logged once per distinct reason, not on every poll.
+		// Logged once per distinct reason, not on every retry.
 		if msg := err.Error(); msg != w.watchError {
 			w.watchError = msg
 			w.log.Error("Config watch unavailable, relying on the periodic check", "dir", w.dir, "error", msg)
 		}
-		return
+		return false
 	}
 	w.fsw = fsw
 	if w.watchError != "" {
 		w.watchError = ""
 		w.log.Info("Config watch restored", "dir", w.dir)
 	}
+	return true
 }
 
-// lostWatch drops a watch that no longer reports anything; the next poll
-// tries to set it up again.
+// lostWatch drops a watch that no longer reports anything; the retry timer
+// sets it up again.
 func (w *Watcher) lostWatch(why string) {
 	w.closeWatch()
 	w.watchError = "watch lost: " + why

@@ -80,15 +80,21 @@ var watchOnly = timing{debounceMS: 100, pollIntervalS: 3600}
 
 func startHarness(t *testing.T, initial []byte, watch bool) *harness {
 	t.Helper()
-	dir := t.TempDir()
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if initial != nil {
+		(&harness{t: t, path: path}).writeAtomic(initial)
+	}
+	return startHarnessAt(t, path, watch)
+}
+
+// startHarnessAt runs the reload machinery on whatever is at path.
+func startHarnessAt(t *testing.T, path string, watch bool) *harness {
+	t.Helper()
 	h := &harness{
 		t:       t,
-		path:    filepath.Join(dir, "config.toml"),
+		path:    path,
 		logs:    &syncBuffer{},
 		signals: make(chan os.Signal, 1),
-	}
-	if initial != nil {
-		h.writeAtomic(initial)
 	}
 	logs := new(logSettings)
 	log := newLogger(h.logs, logs)

@@ -1,8 +1,26 @@
 """The config contract: schema access, validation, comment-keeping edits, safe saves."""
-from .errors import SYNTAX, BackupError, ConfigError, ConfigInvalid, ConfigNotFound, Issue, SchemaError
+from traderadmin.atomicfile import atomic_write
+
+from .access import MAX_BYTES
+from .edit import split_assignments
+from .errors import (
+    FILE,
+    SYNTAX,
+    BackupError,
+    ConfigAccessError,
+    ConfigError,
+    ConfigInvalid,
+    ConfigLocked,
+    ConfigNotFound,
+    Issue,
+    NotAConfigFile,
+    SchemaError,
+)
 from .operations import (
+    Backup,
     Change,
     ConfigFiles,
+    backups,
     changes,
     find_backup,
     flatten,
@@ -18,13 +36,14 @@ from .operations import (
 )
 from .render import render_defaults
 from .schema import Field, Schema, load_schema
-from .store import SaveResult, atomic_write, list_backups, sha256
+from .store import SaveResult, list_backups, sha256
 from .validate import check_text, issues_of
 
 __all__ = [
-    "SYNTAX", "BackupError", "Change", "ConfigError", "ConfigFiles", "ConfigInvalid", "ConfigNotFound",
-    "Field", "Issue", "SaveResult", "Schema", "SchemaError", "atomic_write", "changes", "check_text",
-    "find_backup", "flatten", "get_value", "guard_live", "init_config", "issues_of", "list_backups",
-    "load_schema", "read", "render_defaults", "restore", "save_text", "set_values", "sha256",
-    "unified_diff", "validate_file",
+    "FILE", "MAX_BYTES", "SYNTAX", "Backup", "BackupError", "Change", "ConfigAccessError", "ConfigError",
+    "ConfigFiles", "ConfigInvalid", "ConfigLocked", "ConfigNotFound", "Field", "Issue", "NotAConfigFile",
+    "SaveResult", "Schema", "SchemaError", "atomic_write", "backups", "changes", "check_text", "find_backup",
+    "flatten", "get_value", "guard_live", "init_config", "issues_of", "list_backups", "load_schema", "read",
+    "render_defaults", "restore", "save_text", "set_values", "sha256", "split_assignments", "unified_diff",
+    "validate_file",
 ]

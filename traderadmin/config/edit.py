@@ -1,6 +1,8 @@
 """`KEY=VALUE` edits applied to the TOML document without losing comments or layout."""
 from __future__ import annotations
 
+import re
+import shlex
 import tomllib
 from dataclasses import dataclass
 from typing import Any
@@ -8,9 +10,10 @@ from typing import Any
 import tomlkit
 from tomlkit.items import Item
 
+from .access import MAX_BYTES
 from .errors import ConfigInvalid, Issue
 from .schema import Field, Schema
-from .validate import unknown_key_issue
+from .validate import shown, unknown_key_issue
 
 _TRUE, _FALSE = {"true", "yes", "on"}, {"false", "no", "off"}
 
@@ -21,8 +24,32 @@ class Assignment:
     value: Any
 
 
+def split_assignments(text: str) -> list[str]:
+    """The `KEY=VALUE` words of one argument, split as a POSIX shell would (quotes group, backslashes escape)."""
+    lexer = shlex.shlex(text, posix=True)
+    lexer.whitespace_split = True
+    lexer.commenters = ""
+    try:
+        return list(lexer)
+    except ValueError as e:  # an unclosed quote, or a backslash with nothing after it
+        key = lexer.token.partition("=")[0] or text
+        raise ConfigInvalid([Issue(key, f"{text!r}: {str(e).lower()}",
+                                   'close every quote, e.g. ibkr.host="my host" (and quote the whole argument '
+                                   "for your shell: 'ibkr.host=\"my host\"')", text)],
+                            "the requested change") from e
+
+
 def _toml_value(text: str) -> Any:
-    return tomllib.loads(f"v = {text}")["v"]
+    """The one TOML 1.0 value `text` holds; ValueError naming what is wrong with it otherwise."""
+    try:
+        doc = tomllib.loads(f"v = {text}")
+    except tomllib.TOMLDecodeError as e:
+        raise ValueError(re.sub(r" \(at .*\)$", "", str(e))) from e
+    except RecursionError as e:  # tomllib recurses once per nested bracket
+        raise ValueError("it nests too deeply") from e
+    if list(doc) != ["v"]:
+        raise ValueError("it holds more than one value")
+    return doc["v"]
 
 
 def _scalar(field: Field, kind: str, raw: str) -> Any:
@@ -46,8 +73,9 @@ def _scalar(field: Field, kind: str, raw: str) -> Any:
     if text[:1] and text[0] in "\"'":
         try:
             return _toml_value(text)
-        except tomllib.TOMLDecodeError:
-            raise ValueError(f"{raw!r} is not a well-quoted string") from None
+        except ValueError as e:
+            raise ValueError(f"{raw!r} is not a well-quoted TOML 1.0 string ({e}); TOML 1.0 escapes are "
+                             "\\b \\t \\n \\f \\r \\\" \\\\ \\uXXXX \\UXXXXXXXX") from e
     return raw
 
 
@@ -59,8 +87,8 @@ def coerce(field: Field, raw: str) -> Any:
     if text.startswith("["):
         try:
             return _toml_value(text)
-        except tomllib.TOMLDecodeError:
-            raise ValueError(f"{raw!r} is not a TOML list such as [\"SPY\", \"QQQ\"]") from None
+        except ValueError as e:
+            raise ValueError(f"{raw!r} is not a TOML 1.0 list such as [\"SPY\", \"QQQ\"] ({e})") from e
     item_type = field.spec.get("items", {}).get("type", "string")
     return [_scalar(field, item_type, part) for part in text.split(",") if part.strip()]
 
@@ -78,6 +106,15 @@ def parse_assignments(pairs: list[str], schema: Schema) -> list[Assignment]:
         if field is None:
             issues.append(_not_a_field(key, schema))
             continue
+        if len(raw) > MAX_BYTES:  # refused before a slow edit: the whole config may not be that large
+            issues.append(Issue(key, f"is {len(raw)} characters long, more than the {MAX_BYTES} bytes a whole config "
+                                "may have", f"use {field.allowed()}", raw[:20] + "..."))
+            continue
+        if not _is_utf8(raw):
+            data = raw.encode("utf-8", "surrogateescape")
+            issues.append(Issue(key, f"{data!r} is not UTF-8 text", "type the value as UTF-8 (check the "
+                                "terminal's encoding, e.g. LANG=C.UTF-8)", data))
+            continue
         try:
             out.append(Assignment(key, coerce(field, raw)))
         except ValueError as e:
@@ -85,6 +122,15 @@ def parse_assignments(pairs: list[str], schema: Schema) -> list[Assignment]:
     if issues:
         raise ConfigInvalid(issues, "the requested change")
     return out
+
+
+def _is_utf8(text: str) -> bool:
+    # Bytes that are not UTF-8 reach argv as lone surrogates, which no UTF-8 file can hold.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _not_a_field(key: str, schema: Schema) -> Issue:
@@ -108,9 +154,14 @@ def apply(doc: tomlkit.TOMLDocument, assignments: list[Assignment]) -> None:
     for a in assignments:
         *parents, leaf = a.key.split(".")
         node: Any = doc
-        for p in parents:
+        for depth, p in enumerate(parents, 1):
             if p not in node:
                 node[p] = tomlkit.table()
             node = node[p]
+            if not isinstance(node, dict):
+                table = ".".join(parents[:depth])
+                raise ConfigInvalid([Issue(table, f"is {shown(node)} in the file, where a table is expected",
+                                           f"make it the table [{table}] (invoke config.init shows its defaults)",
+                                           node)], "the requested change")
         old = node.get(leaf)
         node[leaf] = _with_trivia(tomlkit.item(a.value), old)

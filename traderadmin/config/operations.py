@@ -1,17 +1,22 @@
-"""What the `config.*` tasks do: each operation validates before anything is written."""
+"""What the `config.*` tasks do: each operation judges before anything is written.
+
+The judge is TOML 1.0 and the schema, applied to the very bytes about to be written,
+exactly as the services will read them; tomlkit is only the editor that keeps comments.
+"""
 from __future__ import annotations
 
+import copy
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from . import store
-from .edit import apply, parse_assignments
-from .errors import ConfigError, ConfigInvalid, Issue
+from . import access, store
+from .edit import Assignment, apply, parse_assignments
+from .errors import FILE, ConfigError, ConfigInvalid, ConfigNotFound, Issue
 from .render import render_defaults, schema_ref_for
 from .schema import Schema, load_schema
-from .validate import check_text, issues_of, parse
+from .validate import check_bytes, check_text, decode, encode, issues_of, load_strict, parse, shown
 
 _MISSING = object()
 
@@ -34,6 +39,16 @@ class Change:
     key: str
     old: Any
     new: Any
+
+
+@dataclass(frozen=True)
+class Backup:
+    """One entry of a config's history, numbered for `config.restore` (1 = newest)."""
+
+    number: int
+    path: Path
+    sha256: str
+    size: int
 
 
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -72,32 +87,28 @@ def guard_live(old: dict[str, Any] | None, new: dict[str, Any], confirm_live: bo
 
 
 def init_config(files: ConfigFiles, force: bool = False) -> store.SaveResult:
-    """Write the schema's defaults; an existing file is replaced only with `force` (and backed up)."""
-    if files.config.exists() and not force:
+    """Write the schema's defaults; an existing file is replaced only with `force` (and backed up).
+
+    The only operation that may create the config's folder.
+    """
+    if access.existing(files.config) and not force:
         raise ConfigError(f"{files.config} already exists; keep it, or replace it (after a backup) with --force")
     text = render_defaults(files.schema, schema_ref_for(files.config, files.schema_path))
     check_text(text, files.schema, "the schema's defaults")
-    return store.save(files.config, text.encode(), files.keep)
+    access.make_folder(files.config.parent)
+    return store.save(files.config, encode(text), files.keep)
 
 
 def read(files: ConfigFiles) -> tuple[bytes, dict[str, Any]]:
     """The file's bytes and its validated content."""
-    data = store.read_bytes(files.config)
-    doc = check_text(_decode(data, files.config), files.schema, str(files.config))
-    return data, doc.unwrap()
-
-
-def _decode(data: bytes, path: Path) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as e:
-        raise ConfigInvalid([Issue("<syntax>", f"not UTF-8 text (byte {e.start})", "save the file as UTF-8")], str(path)) from e
+    data = access.read_config(files.config)
+    return data, check_bytes(data, files.schema, str(files.config))
 
 
 def validate_file(path: Path, schema: Schema) -> str:
     """Raise ConfigInvalid for a bad file; return the good file's SHA-256."""
-    data = store.read_bytes(path)
-    check_text(_decode(data, path), schema, str(path))
+    data = access.read_config(path)
+    check_bytes(data, schema, str(path))
     return store.sha256(data)
 
 
@@ -106,56 +117,140 @@ def get_value(files: ConfigFiles, key: str) -> Any:
     node: Any = data
     for part in key.split(".") if key else []:
         if not isinstance(node, dict) or part not in node:
-            raise ConfigError(f"{key!r} is not a key of the config; `invoke config.show` lists them")
+            raise ConfigInvalid([Issue(key, "is not a key of the config", "`invoke config.show` lists them")],
+                                "the requested key")
         node = node[part]
     return node
 
 
-def current(path: Path) -> dict[str, Any] | None:
-    """The file's content as it is now; None when it is missing or does not parse (so it can be replaced)."""
-    try:
-        return parse(_decode(path.read_bytes(), path)).unwrap()
-    except (FileNotFoundError, ConfigInvalid):
+def _current(path: Path) -> dict[str, Any] | None:
+    """The config the file holds now; None when there is none yet or it does not parse (so it can be replaced)."""
+    data = access.read_existing(path)
+    if data is None:
         return None
+    try:
+        return load_strict(decode(data, str(path)), str(path))
+    except ConfigInvalid:
+        return None
+
+
+def _judged(files: ConfigFiles, data: bytes, confirm_live: bool) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    """The current config and the one `data` holds, read as the services will; refused unless it keeps the contract."""
+    source = "the new config"
+    if len(data) > access.MAX_BYTES:
+        raise ConfigInvalid([Issue(FILE, f"would be {len(data)} bytes, more than the {access.MAX_BYTES} a config "
+                                   "may have", "keep the config to its settings")], source)
+    new = load_strict(decode(data, source), source)
+    old = _current(files.config)
+    issues = issues_of(new, files.schema)
+    live = live_issue(old, new, confirm_live)
+    if issues or live:
+        raise ConfigInvalid(issues + ([live] if live else []), source)
+    return old, new
+
+
+def _judge_then_save(files: ConfigFiles, new_bytes: Callable[[], bytes],
+                     confirm_live: bool) -> tuple[store.SaveResult, list[Change]]:
+    """Judge the new config, then judge it again under the lock and save it.
+
+    The first judgement comes before the lock, so refused input leaves no trace, not
+    even a lock file; the second covers another writer changing the file meanwhile.
+    """
+    _judged(files, new_bytes(), confirm_live)
+    with store.locked(files.config):
+        data = new_bytes()
+        old, new = _judged(files, data, confirm_live)
+        result = store.save(files.config, data, files.keep)
+    return result, changes(old or {}, new)
 
 
 def save_text(files: ConfigFiles, text: str, confirm_live: bool = False) -> tuple[store.SaveResult, list[Change]]:
     """Validate `text` as the new config, guard LIVE, back up, and write it atomically."""
-    with store.lock_for(files.config):
-        new = parse(text).unwrap()
-        old = current(files.config)
-        issues = issues_of(new, files.schema)
-        live = live_issue(old, new, confirm_live)
-        if issues or live:
-            raise ConfigInvalid(issues + ([live] if live else []), "the new config")
-        result = store.save(files.config, text.encode(), files.keep)
-    return result, changes(old or {}, new)
+    return _judge_then_save(files, lambda: encode(text, "the new config"), confirm_live)
+
+
+def _assigned(config: dict[str, Any], assignments: list[Assignment]) -> dict[str, Any]:
+    out = copy.deepcopy(config)
+    for a in assignments:
+        *parents, leaf = a.key.split(".")
+        node = out
+        for p in parents:
+            if not isinstance(node.get(p), dict):
+                node[p] = {}
+            node = node[p]
+        node[leaf] = a.value
+    return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Equal, and of the same types all the way down (Python counts 1 == 1.0 == True; TOML does not)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    return a == b
+
+
+def _check_reads_back(data: bytes, old: dict[str, Any], assignments: list[Assignment]) -> None:
+    """Refuse an edit that TOML 1.0 readers would not read as the old config with exactly these changes."""
+    source = "the edited config"
+    wanted = flatten(_assigned(old, assignments))
+    got = flatten(load_strict(decode(data, source), source))
+    wrong = sorted(k for k in wanted.keys() | got.keys() if not _same(wanted.get(k, _MISSING), got.get(k, _MISSING)))
+    if wrong:
+        raise ConfigInvalid([Issue(k, f"would be read back as {shown(got.get(k))} instead of "
+                                   f"{shown(wanted.get(k))}", "edit this key by hand, and report the toolkit's "
+                                   "mistake") for k in wrong], source)
+
+
+def _edited(files: ConfigFiles, assignments: list[Assignment]) -> bytes:
+    """The config's bytes with the assignments applied, comments kept."""
+    source = str(files.config)
+    text = decode(access.read_config(files.config), source)
+    old = load_strict(text, source)  # an edit starts from a file the services can read
+    doc = parse(text)
+    apply(doc, assignments)
+    data = encode(doc.as_string(), "the edited config")
+    _check_reads_back(data, old, assignments)
+    return data
 
 
 def set_values(files: ConfigFiles, pairs: list[str], confirm_live: bool = False) -> tuple[store.SaveResult, list[Change]]:
     """Apply `KEY=VALUE` edits, keeping every comment, and save (one lock around read, edit, write)."""
     assignments = parse_assignments(pairs, files.schema)
-    with store.lock_for(files.config):
-        doc = parse(_decode(store.read_bytes(files.config), files.config))
-        apply(doc, assignments)
-        return save_text(files, doc.as_string(), confirm_live)
+    return _judge_then_save(files, lambda: _edited(files, assignments), confirm_live)
 
 
 def unified_diff(files: ConfigFiles, against: Path | None = None) -> str:
     """The file against a backup (default: config.toml.bak, the one before the last save)."""
+    new = access.read_config(files.config)
     base = against or store.bak_path(files.config)
-    if not base.exists():
-        raise ConfigError(f"no backup at {base} yet: one is made on every save")
-    old = base.read_bytes().decode("utf-8", "replace").splitlines(keepends=True)
-    new = store.read_bytes(files.config).decode("utf-8", "replace").splitlines(keepends=True)
-    return "".join(difflib.unified_diff(old, new, str(base), str(files.config)))
+    try:
+        old = access.read_config(base)
+    except ConfigNotFound as e:
+        raise ConfigError(f"no backup at {base} yet: one is made on every save") from e
+    return "".join(difflib.unified_diff(old.decode("utf-8", "replace").splitlines(keepends=True),
+                                        new.decode("utf-8", "replace").splitlines(keepends=True),
+                                        str(base), str(files.config)))
+
+
+def backups(files: ConfigFiles) -> list[Backup]:
+    """The config's own history, newest first."""
+    out = []
+    for number, path in enumerate(store.list_backups(files.config), 1):
+        data = access.read_config(path)
+        out.append(Backup(number, path, store.sha256(data), len(data)))
+    return out
 
 
 def find_backup(files: ConfigFiles, name: str | None) -> Path:
     """A history entry by file name, by position (1 = newest), or the newest."""
     entries = store.list_backups(files.config)
     if not entries:
-        raise ConfigError(f"no backups in {store.history_dir(files.config)} yet: one is made on every save")
+        raise ConfigError(f"no backups of {files.config.name} in {store.history_dir(files.config)} yet: "
+                          "one is made on every save")
     if name is None:
         return entries[0]
     if name.isdigit() and 1 <= int(name) <= len(entries):
@@ -163,11 +258,12 @@ def find_backup(files: ConfigFiles, name: str | None) -> Path:
     for e in entries:
         if e.name == name or str(e) == name:
             return e
-    raise ConfigError(f"no backup named {name!r}; `invoke config.backups` lists them")
+    raise ConfigInvalid([Issue(name, f"is not a backup of {files.config.name} (it has {len(entries)})",
+                               "give a name or number that `invoke config.backups` lists")], "the requested backup")
 
 
 def restore(files: ConfigFiles, name: str | None = None, confirm_live: bool = False) -> tuple[store.SaveResult, list[Change], Path]:
     """Put a backup back in place; the current file is backed up first, so this is undoable."""
     entry = find_backup(files, name)
-    result, diff = save_text(files, _decode(entry.read_bytes(), entry), confirm_live)
+    result, diff = _judge_then_save(files, lambda: access.read_config(entry), confirm_live)
     return result, diff, entry

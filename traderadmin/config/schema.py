@@ -121,12 +121,19 @@ def _tables(spec: dict[str, Any], prefix: tuple[str, ...]) -> Iterator[str]:
             yield from _tables(sub, path)
 
 
+_SCHEMA_FIX = "it ships with the project as config/schema.json (traderadmin.schema_path in invoke.yaml)"
+
+
 @lru_cache(maxsize=8)
 def _load_cached(path: Path, mtime_ns: int) -> Schema:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as e:
         raise SchemaError(f"{path}: not valid JSON at line {e.lineno} column {e.colno}: {e.msg}") from e
+    except UnicodeDecodeError as e:
+        raise SchemaError(f"{path}: not UTF-8 text (byte {e.start}); {_SCHEMA_FIX}") from e
+    except OSError as e:
+        raise SchemaError(f"cannot read the schema {path}: {e.strerror or e}; {_SCHEMA_FIX}") from e
     return Schema(document, path)
 
 
@@ -136,5 +143,7 @@ def load_schema(path: str | Path) -> Schema:
     try:
         mtime = p.stat().st_mtime_ns
     except FileNotFoundError as e:
-        raise SchemaError(f"schema not found: {p}; it ships with the project in config/schema.json") from e
+        raise SchemaError(f"schema not found: {p}; {_SCHEMA_FIX}") from e
+    except OSError as e:
+        raise SchemaError(f"cannot read the schema {p}: {e.strerror or e}; {_SCHEMA_FIX}") from e
     return _load_cached(p.resolve(), mtime)

@@ -5,7 +5,8 @@ import difflib
 import math
 import re
 import tomllib
-from typing import Any
+from functools import lru_cache, partial
+from typing import Any, Iterator
 
 import tomlkit
 from jsonschema import Draft202012Validator, validators
@@ -23,8 +24,151 @@ _SECRET_FIX = (
 )
 
 
+MAX_DEPTH = 32
+"""How deeply tables and arrays may nest, counted as the services count it (keys and array
+steps from the top to a value; their MAX_DEPTH and maxDepth): it keeps every reader (TOML,
+JSON Schema, the error messages) far from its recursion limit."""
+
+_INT64 = range(-(1 << 63), 1 << 63)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+_BOM = b"\xef\xbb\xbf"
+_TOML_1_0_FIX = (
+    "write it in TOML 1.0, which the services read: string escapes only \\b \\t \\n \\f \\r \\\" \\\\ "
+    "\\uXXXX \\UXXXXXXXX (no \\e, no \\xHH), each inline table on one line without a trailing comma, "
+    "times with seconds (09:30:00)"
+)
+
+
+def decode(data: bytes, source: str = "config") -> str:
+    """The text of config bytes: UTF-8 without a byte-order mark, as TOML 1.0 requires."""
+    if data.startswith(_BOM):
+        raise ConfigInvalid([Issue(SYNTAX, "starts with a UTF-8 byte-order mark (bytes EF BB BF), which TOML 1.0 "
+                                   "readers refuse", "save the file as UTF-8 without a byte-order mark")], source)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise ConfigInvalid([Issue(SYNTAX, f"not UTF-8 text: byte 0x{data[e.start]:02x} at line {line}, column "
+                                   f"{column} (byte {e.start})", "save the file as UTF-8")], source) from e
+
+
+def encode(text: str, source: str = "config") -> bytes:
+    """The UTF-8 bytes of config text; text holding what UTF-8 cannot encode is refused."""
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        raise ConfigInvalid([Issue(SYNTAX, f"holds {text[e.start:e.end]!r} at character {e.start}, which is not "
+                                   "UTF-8 text", "pass UTF-8 text")], source) from e
+
+
+def _parse_float(text: str, source: str, literal: str) -> float:
+    # tomllib turns 1e400 into inf; TOML 1.0 calls it an error, and so do the services.
+    value = float(literal)
+    if math.isinf(value) and "inf" not in literal:
+        raise ConfigInvalid([Issue(SYNTAX, f"not valid TOML{_where(text, literal)}: the float {literal} is beyond "
+                                   "what a 64-bit float holds", "write a number within ±1.7976931348623157e308")],
+                            source)
+    return value
+
+
+def load_strict(text: str, source: str = "config") -> dict[str, Any]:
+    """Read TOML exactly as the services do: TOML 1.0 (Python's tomllib) within its limits.
+
+    Those limits are 64-bit integers and floats, and MAX_DEPTH levels of nesting.
+    """
+    try:
+        data = tomllib.loads(text, parse_float=partial(_parse_float, text, source))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigInvalid([_syntax_issue(str(e), text)], source) from e
+    except RecursionError as e:  # tomllib recurses once per nested array or inline table
+        raise ConfigInvalid([_too_deep()], source) from e
+    problem = _beyond_limits(data, "", 0)
+    if problem:
+        raise ConfigInvalid([problem], source)
+    return data
+
+
+def _too_deep() -> Issue:
+    return Issue(SYNTAX, f"nests tables or arrays more than {MAX_DEPTH} levels deep",
+                 "a config nests a few levels at most: remove the extra brackets")
+
+
+def _children(value: Any, key: str) -> Iterator[tuple[str, Any]]:
+    """Each value directly inside `value`, with its dotted key (an array's items are reported on the array)."""
+    if isinstance(value, dict):
+        for name, child in value.items():
+            yield (f"{key}.{name}" if key else name), child
+    elif isinstance(value, list):
+        for child in value:
+            yield key, child
+
+
+def _beyond_limits(value: Any, key: str, depth: int) -> Issue | None:
+    """Why `value` (at `key`, `depth` keys and array steps below the top) is beyond TOML's limits, or None."""
+    if depth > MAX_DEPTH:
+        return _too_deep()
+    if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+        # tomllib reads integers of any size; TOML 1.0 and the services stop at 64 bits.
+        return Issue(SYNTAX, f"not valid TOML: the integer {value} of {key} does not fit in 64 bits",
+                     "write a whole number from -9223372036854775808 to 9223372036854775807", value)
+    for child_key, child in _children(value, key):
+        problem = _beyond_limits(child, child_key, depth + 1)
+        if problem:
+            return problem
+    return None
+
+
+def _control_characters(value: Any, key: str = "") -> Iterator[Issue]:
+    # TOML lets escapes such as \u0000 put control characters into a string; no setting
+    # wants one, and a NUL breaks host names and paths further down (the services agree).
+    if isinstance(value, str) and (found := _CONTROL.search(value)):
+        yield Issue(key, f"contains the control character U+{ord(found[0]):04X}, which no setting accepts",
+                    "remove it (look for an escape such as \\u0000 or \\n)", value)
+    for child_key, child in _children(value, key):
+        yield from _control_characters(child, child_key)
+
+
+def _where(text: str, literal: str) -> str:
+    """Where `literal` first appears, as " at line N (`the line`)"; "" when it does not."""
+    at = text.find(literal)
+    if at < 0:
+        return ""
+    line = text.count("\n", 0, at) + 1
+    return f" at line {line}{_line_of(text, line)}"
+
+
+def _syntax_issue(error: str, text: str) -> Issue:
+    m = re.fullmatch(r"(?s)(.*?) \((?:at line (\d+), column (\d+)|at end of document)\)", error)
+    reason, line, column = (m[1], m[2], m[3]) if m else (error, None, None)
+    where = f" at line {line}, column {column}" if line else " at the end"
+    quoted = _line_of(text, int(line)) if line else ""
+    if _tomlkit_accepts(text):
+        return Issue(SYNTAX, f"not valid TOML 1.0{where}{quoted}: {reason}; it looks like TOML 1.1 syntax, which "
+                     "the services refuse", _TOML_1_0_FIX)
+    return Issue(SYNTAX, f"not valid TOML{where}{quoted}: {reason}", "correct the TOML syntax at that position")
+
+
+def _line_of(text: str, number: int) -> str:
+    lines = text.split("\n")  # TOML's lines, which splitlines() would cut at more characters than \n
+    line = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+    return f" (`{line if len(line) <= 60 else line[:57] + '...'}`)" if line else ""
+
+
+def _tomlkit_accepts(text: str) -> bool:
+    try:
+        tomlkit.parse(text)
+    except Exception:  # any refusal (or tomlkit's own failure) means: not even TOML 1.1
+        return False
+    return True
+
+
 def parse(text: str) -> tomlkit.TOMLDocument:
-    """Parse TOML keeping comments and layout; syntax errors carry line and column."""
+    """Parse TOML for editing, keeping comments and layout; syntax errors carry line and column.
+
+    tomlkit reads TOML 1.1 too: judge the text with `load_strict` first.
+    """
     try:
         return tomlkit.parse(text)
     except ParseError as e:
@@ -62,8 +206,36 @@ def _is_number(checker: Any, value: Any) -> bool:
     return isinstance(value, int) or math.isfinite(value)
 
 
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    # JSON Schema patterns are ECMA-262 regular expressions, whose `$` matches only at the
+    # very end; Python's also matches before a final newline, so "SPY\n" would pass here
+    # and fail in the services.
+    if validator.is_type(instance, "string") and not _ecma(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@lru_cache(maxsize=64)
+def _ecma(pattern: str) -> re.Pattern[str]:
+    """`pattern` with its ECMA-262 meaning: `$` is the end of the string, \\d \\w \\s are ASCII."""
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if c == "[" and not in_class:
+            in_class = True
+        elif c == "]" and in_class:
+            in_class = False
+        out.append(r"\Z" if c == "$" and not in_class else c)
+        i += 1
+    return re.compile("".join(out), re.ASCII)
+
+
 _StrictValidator = validators.extend(
     Draft202012Validator,
+    validators={"pattern": _pattern},
     type_checker=Draft202012Validator.TYPE_CHECKER.redefine_many({"integer": _is_integer, "number": _is_number}),
 )
 
@@ -75,6 +247,8 @@ def issues_of(data: dict[str, Any], schema: Schema) -> list[Issue]:
     for err in validator.iter_errors(data):
         for issue in _explain(err, schema):
             found.setdefault((issue.key, issue.message), issue)
+    for issue in _control_characters(data):
+        found.setdefault((issue.key, issue.message), issue)
     if not found:
         return order_issues(data, schema)
     return sorted(found.values(), key=lambda i: i.key)
@@ -107,14 +281,19 @@ def check(data: dict[str, Any], schema: Schema, source: str = "config") -> None:
 
 
 def check_text(text: str, schema: Schema, source: str = "config") -> tomlkit.TOMLDocument:
-    """Parse and validate; return the document for further edits."""
+    """Judge `text` as the services would (TOML 1.0, the schema); return its document for further edits."""
+    check(load_strict(text, source), schema, source)
     try:
-        doc = parse(text)
+        return parse(text)
     except ConfigInvalid as e:
-        e.source = source
         raise ConfigInvalid(e.issues, source) from e.__cause__
-    check(doc.unwrap(), schema, source)
-    return doc
+
+
+def check_bytes(data: bytes, schema: Schema, source: str = "config") -> dict[str, Any]:
+    """Judge config bytes as the services would; return the config they hold."""
+    config = load_strict(decode(data, source), source)
+    check(config, schema, source)
+    return config
 
 
 def _dotted(path: Any) -> str:
@@ -151,7 +330,7 @@ def _explain(err: ValidationError, schema: Schema) -> list[Issue]:
     if field and field.default is not None:
         fix += f" (default {tomlkit.item(field.default).as_string()})"
     if err.validator == "type" and schema.is_table(key):
-        return [Issue(key, f"must be a table, not {_shown(err.instance)}", f"write it as [{key}]")]
+        return [Issue(key, f"must be a table, not {shown(err.instance)}", f"write it as [{key}]")]
     return [Issue(key or "<root>", _message(err), fix, err.instance)]
 
 
@@ -168,11 +347,11 @@ _MESSAGES = {
 
 def _message(err: ValidationError) -> str:
     if err.validator == "type":
-        return f"{_shown(err.instance)} is not {_article(err.validator_value)}"
+        return f"{shown(err.instance)} is not {_article(err.validator_value)}"
     template = _MESSAGES.get(str(err.validator))
     if template is None:
         return err.message
-    return template.format(value=_shown(err.instance), limit=err.validator_value)
+    return template.format(value=shown(err.instance), limit=err.validator_value)
 
 
 def _article(type_name: Any) -> str:
@@ -181,7 +360,8 @@ def _article(type_name: Any) -> str:
     return words.get(str(type_name), str(type_name))
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
+    """A value as TOML would write it, cut short for messages."""
     try:
         text = tomlkit.item(value).as_string()
     except Exception:  # values tomlkit cannot render (e.g. None) are shown as Python sees them

@@ -141,7 +141,32 @@ class GoStaticStager(Stager):
             what=f"{self.service}: reading the Go version",
             fix="install Go (https://go.dev/dl/) and put it on PATH",
         ).strip()
-        return {"go": version, "goos": "linux", "goarch": self._goarch(), "flags": " ".join(self.build_flags)}
+        return {
+            "go": version, "goos": "linux", "goarch": self._goarch(), "flags": " ".join(self.build_flags),
+            **{f"replace {rel}": tree_digest(path) for rel, path in self.local_modules().items()},
+        }
+
+    def local_modules(self) -> dict[str, Path]:
+        """The folders go.mod's `replace ... => ../dir` lines name (the scanner's config
+        contract in contract/go): the host build compiles them in, so a change there
+        must restage the binary as a change in the service's own folder does."""
+        edit = _run(
+            ["go", "mod", "edit", "-json"],
+            cwd=self.source,
+            what=f"{self.service}: reading go.mod",
+            fix="install Go (https://go.dev/dl/) and put it on PATH",
+        )
+        modules = {}
+        for replace in json.loads(edit).get("Replace") or []:
+            target = replace["New"]["Path"]
+            # A module path (example.com/x) is fetched by version and pinned by go.sum; only a
+            # file path points at sources that the tree digest would otherwise miss.
+            if target.startswith(("./", "../", "/")):
+                path = (self.source / target).resolve()
+                if not path.is_dir():
+                    raise StagingError(f"{self.service}: go.mod replaces a module with {target}, which is not a folder")
+                modules[target] = path
+        return modules
 
     def populate(self, dest: Path, log: Log) -> None:
         _copy_required(self.source / "Dockerfile", dest / "Dockerfile", self.service)

@@ -7,10 +7,13 @@ concurrently and a burst of requests collapses into few reads.
 
 The directory is watched, not the file: editors and atomic writers replace the
 file by a rename, and a watch on the old inode would go silent. Events for any
-other name in the directory (the writers' temp files) are dropped. Events are
+other name in the directory (the writers' temp files) are dropped, except for
+a name the config's symlink passes through: a ConfigMap volume mounts
+config.toml -> ..data/config.toml and swaps ..data in one rename. Events are
 debounced (reload.debounce_ms of quiet before reading), and the periodic check
 (reload.poll_interval_s) catches whatever the watch missed, for example on
-file systems that deliver no events.
+file systems that deliver no events. When the directory itself goes away the
+watch is set up again as soon as it is back.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import os
 import queue
 import threading
 import time
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -29,6 +33,10 @@ from .signals import ReloadSignal
 
 # Returned by _read_settled when the path does not exist.
 _MISSING = None
+
+# How often a watch that is down is tried again: soon enough that a recreated
+# directory is watched well before the next poll, cheap while it stays away.
+_WATCH_RETRY_S = 0.1
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,11 @@ class Reloader:
         except configfile.ConfigError as e:
             self._reject(identity, sha, str(e), trigger)
             return
+        except Exception as e:  # noqa: BLE001
+            # No file may stop the service or leave a reload unanswered: a bug met
+            # while judging one is reported like any other rejection.
+            self._reject(identity, sha, f"internal error while checking the config: {type(e).__name__}: {e}", trigger)
+            return
         self._apply(new, sha, trigger)
 
     def _apply(self, new: dict[str, Any], sha: str, trigger: str) -> None:
@@ -153,7 +166,8 @@ class Reloader:
 
         Guards triggers that are not debounced (poll, signal) against reading a
         file that an in-place writer is still filling. Bounded: a file that never
-        settles is read anyway, and validation judges what was read.
+        settles is read anyway, and validation judges what was read. Anything but
+        a regular file within the size cap raises configfile.FileRefused.
         """
         quiet = self.setting("reload", "debounce_ms") / 1000
         for _ in range(3):
@@ -166,14 +180,14 @@ class Reloader:
                 time.sleep(quiet - age)
                 continue
             try:
-                data = self.path.read_bytes()
+                data = configfile.read_file(self.path)
             except FileNotFoundError:
                 return _MISSING
             after = os.stat(self.path)
             if (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns):
                 return data
         try:
-            return self.path.read_bytes()
+            return configfile.read_file(self.path)
         except FileNotFoundError:
             return _MISSING
 
@@ -207,28 +221,58 @@ class Reloader:
     def _watch_directory(self) -> None:
         import watchfiles
 
-        directory, name = self.path.parent, self.path.name
+        directory = os.path.abspath(self.path.parent)
+        down: str | None = None  # why the watch is down, logged once per reason
 
         def ours(change: watchfiles.Change, path: str) -> bool:
-            return os.path.basename(path) == name
+            return path == directory or os.path.basename(path) in self._watched_names()
 
         while not self._stopping.is_set():
             try:
-                # A change made while no watch was running is found by this first check.
-                self._requests.put("watch")
-                for _ in watchfiles.watch(
+                if not os.path.isdir(directory):
+                    raise FileNotFoundError(f"no directory {directory}")
+                watch = watchfiles.watch(
                     directory,
                     watch_filter=ours,
                     stop_event=self._stopping,
                     recursive=False,
                     raise_interrupt=False,
                     step=20,
-                ):
+                )
+                with closing(watch):
+                    # A change made while no watch was running is found by this first check.
                     self._requests.put("watch")
+                    if down is not None:
+                        down = None
+                        self.log.info("Config watch restored", directory=directory)
+                    for changes in watch:
+                        self._requests.put("watch")
+                        if any(path == directory for _, path in changes):
+                            # The directory was removed or renamed: this watch would see nothing more.
+                            raise FileNotFoundError(f"directory {directory} removed or renamed")
             except (OSError, RuntimeError) as e:
-                # The directory may not exist yet; the poll keeps working meanwhile.
-                self.log.error("Config watch failed", directory=str(directory), error=str(e))
-                self._stopping.wait(self.setting("reload", "poll_interval_s"))
+                # Meanwhile the poll keeps working; the watch comes back with the directory.
+                if str(e) != down:
+                    down = str(e)
+                    self.log.error("Config watch failed", directory=directory, error=down)
+                    # What took the watch may have taken the file: look now, not at the next poll.
+                    self._requests.put("watch")
+            self._stopping.wait(_WATCH_RETRY_S)
+
+    def _watched_names(self) -> set[str]:
+        """The config's name and the names in its directory its symlinks pass through (a ConfigMap's ..data)."""
+        names, path = {self.path.name}, self.path
+        for _ in range(8):  # a link to a link, within reason
+            try:
+                target = os.readlink(path)
+            except OSError:  # not a symlink (or gone)
+                break
+            first = Path(target).parts[0] if target else ""
+            if os.path.isabs(target) or first in ("", ".", ".."):
+                break
+            names.add(first)
+            path = path.parent / target
+        return names
 
     def _work(self) -> None:
         now = time.monotonic()

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"traderadmin.local/configcontract"
 )
 
 func fixture(t *testing.T, name string) Paths {
@@ -129,20 +131,42 @@ func TestMissingKeyIsReportedOnTheKey(t *testing.T) {
 }
 
 func TestTomlNumberKindsAreKept(t *testing.T) {
-	v := mustLoad(t, "float_for_integer.toml")
-	got := map[string]string{}
-	for _, p := range v.Problems {
-		got[p.Path] = p.Message
+	cases := []struct {
+		file, path, message string
+	}{
+		// TOML's 5.0 is a float, whatever JSON Schema thinks of it; an
+		// integer where a number is wanted (risk_per_trade_pct = 1) is fine.
+		{"float_for_integer.toml", "trading.max_positions", "5.0 is not of type 'integer'"},
+		{"not_finite.toml", "ibkr.reconnect.delay_s", "nan is not a finite number"},
 	}
-	if len(got) != 2 || !strings.Contains(got["trading.max_positions"], "5.0 is a float") || !strings.Contains(got["ibkr.reconnect.delay_s"], "not a finite number") {
-		t.Errorf("problems = %+v, want 5.0 refused for an integer and nan refused, once each", v.Problems)
+	for _, c := range cases {
+		t.Run(c.file, func(t *testing.T) {
+			v := mustLoad(t, c.file)
+			if len(v.Problems) != 1 || v.Problems[0].Path != c.path || v.Problems[0].Message != c.message {
+				t.Errorf("problems = %+v, want only %s: %s", v.Problems, c.path, c.message)
+			}
+		})
 	}
-	if got := field(t, v, "ibkr.reconnect.delay_s").Value; got != "nan" {
+	if got := field(t, mustLoad(t, "not_finite.toml"), "ibkr.reconnect.delay_s").Value; got != "nan" {
 		t.Errorf("nan is shown as %q, want it as TOML writes it", got)
 	}
-	// An integer where the schema wants a number is fine: 1 is a number.
-	if _, flagged := got["trading.risk_per_trade_pct"]; flagged {
-		t.Error("risk_per_trade_pct = 1 was refused")
+}
+
+func TestProblemsCarryTheContractsFix(t *testing.T) {
+	got := problemsOf([]configcontract.Issue{{Key: "trading.max_postions", Message: "unknown key", Fix: "rename it"}})
+	want := []Problem{{Path: "trading.max_postions", Message: "unknown key", Fix: "rename it"}}
+	if len(got) != 1 || got[0] != want[0] {
+		t.Errorf("problemsOf = %+v, want %+v", got, want)
+	}
+	if got := problemsOf(nil); got == nil || len(got) != 0 {
+		t.Errorf("problemsOf(nil) = %#v, want an empty list for the front end", got)
+	}
+}
+
+func TestAFileThatIsNotRegularIsRefused(t *testing.T) {
+	_, err := Load(Paths{Config: t.TempDir(), Schema: filepath.Join("testdata", "schema.json")})
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("err = %v, want the contract's refusal of a directory", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package main
+package configcontract
 
 import (
 	"fmt"
@@ -7,10 +7,13 @@ import (
 
 // Issue is one problem found in a config file. Key is the dotted path of the
 // setting at fault ("trading.max_positions"); it is empty for problems that
-// belong to no key, such as TOML syntax errors.
+// belong to no key, such as TOML syntax errors. Fix, when known, says what
+// to change; it is kept apart from Message because every judge words
+// Message alike and the judges are compared on it.
 type Issue struct {
 	Key     string
 	Message string
+	Fix     string
 }
 
 func (i Issue) String() string {
@@ -20,8 +23,9 @@ func (i Issue) String() string {
 	return i.Key + ": " + i.Message
 }
 
-// ConfigError is why a config file was refused: either its TOML does not
-// parse (Syntax) or its content breaks the schema (Issues).
+// ConfigError is why a config file was refused: either it is not TOML 1.0
+// within the contract's limits (Syntax, naming no key) or its content breaks
+// the schema (Issues, each naming its key).
 type ConfigError struct {
 	Syntax bool
 	Issues []Issue
@@ -40,4 +44,9 @@ func syntaxError(line, col int, msg string) *ConfigError {
 	return &ConfigError{Syntax: true, Issues: []Issue{{
 		Message: fmt.Sprintf("invalid TOML at line %d, column %d: %s", line, col, msg),
 	}}}
+}
+
+// refusal reports a file refused as a whole, naming no key.
+func refusal(msg string) *ConfigError {
+	return &ConfigError{Syntax: true, Issues: []Issue{{Message: msg}}}
 }
