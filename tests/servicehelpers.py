@@ -141,6 +141,18 @@ class ServiceProcess:
     def logged(self, msg: str) -> list[dict]:
         return [r for r in self.logs() if r.get("msg") == msg]
 
+    def wait_logged(self, msg: str, timeout: float = 2.0, **fields: Any) -> dict:
+        """The latest `msg` record carrying `fields`, once written: a service may answer /status
+        with the new hash a moment before its log line reaches stdout."""
+        found: list[dict] = []
+
+        def seen() -> bool:
+            found[:] = [r for r in self.logged(msg) if all(r.get(k) == v for k, v in fields.items())]
+            return bool(found)
+
+        self.wait_for(seen, timeout, f"log line {msg!r} with {fields}")
+        return found[-1]
+
     def describe(self) -> str:
         """Status and log tails, for failure messages."""
         try:

@@ -125,7 +125,7 @@ def test_new_hash_reported_within_one_second_of_an_atomic_write(env: Env, trigge
     svc.wait_hash(sha, timeout=5.0, interval=0.005)
     elapsed = time.monotonic() - start
     assert elapsed < 1.0, f"{env.kind} took {elapsed:.3f} s to report the new hash ({trigger})"
-    assert svc.logged("Config reloaded")[-1]["trigger"] == trigger
+    assert svc.wait_logged("Config reloaded", config_sha256=sha)["trigger"] == trigger
 
 
 # --- scenarios ---------------------------------------------------------------------------
@@ -335,7 +335,7 @@ def test_11_periodic_hash_check_catches_a_change_without_events(env: Env) -> Non
     svc = env.start(env.config(poll=0.5), watch=False)
     new = env.write(env.config(poll=0.5, trading__max_positions=6))
     svc.wait_hash(new, timeout=5)
-    assert svc.logged("Config reloaded")[-1]["trigger"] == "poll"
+    assert svc.wait_logged("Config reloaded", config_sha256=new)["trigger"] == "poll"
 
 
 def test_12_stray_temp_files_and_a_killed_writer_leave_the_config_untouched(env: Env) -> None:
@@ -507,7 +507,7 @@ def test_watch_comes_back_when_the_directory_is_removed_and_recreated(env: Env) 
     svc.wait_hash(sha256(new), timeout=5.0, interval=0.005)
     took = time.monotonic() - start
     assert took < 1.0, f"{env.kind} took {took:.2f} s after the directory came back (the poll is off)"
-    assert svc.logged("Config reloaded")[-1]["trigger"] == "watch"
+    assert svc.wait_logged("Config reloaded", config_sha256=sha256(new))["trigger"] == "watch"
     later = env.config(trading__max_positions=7)
     _put_bytes(later)(env.path)
     svc.wait_hash(sha256(later))
