@@ -6,13 +6,14 @@ inside its body.
 """
 from invoke import Collection
 
-from . import app, bootstrap, cluster, config, doctor, images, stack, test
+from . import app, bootstrap, cluster, config, conformance, doctor, images, stack, test
 
 ns = Collection()
 ns.add_collection(app)
 ns.add_task(bootstrap.bootstrap)
 ns.add_collection(cluster)
 ns.add_collection(config)
+ns.add_collection(conformance)
 ns.add_task(doctor.doctor)
 ns.add_collection(images)
 ns.add_collection(test)

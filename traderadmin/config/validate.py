@@ -1,6 +1,7 @@
 """Judge a config against the schema, with errors that name the key and the fix."""
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import math
 import re
@@ -120,14 +121,23 @@ def _beyond_limits(value: Any, key: str, depth: int) -> Issue | None:
     return None
 
 
-def _control_characters(value: Any, key: str = "") -> Iterator[Issue]:
+def _unjudgeable(value: Any, key: str = "") -> Iterator[Issue]:
+    """Values the schema cannot judge: control characters in strings, nan and inf, dates and times.
+
+    CONTRACT.md's first stage: every judge reports these alone and stops, so all name the same keys.
+    """
     # TOML lets escapes such as \u0000 put control characters into a string; no setting
     # wants one, and a NUL breaks host names and paths further down (the services agree).
     if isinstance(value, str) and (found := _CONTROL.search(value)):
         yield Issue(key, f"contains the control character U+{ord(found[0]):04X}, which no setting accepts",
                     "remove it (look for an escape such as \\u0000 or \\n)", value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield Issue(key, f"{value} is not a number any setting can hold", "write a finite number", value)
+    elif isinstance(value, (dt.date, dt.time)):
+        yield Issue(key, f"{value.isoformat()} is a date or time, which no setting takes",
+                    "quote it if you meant text", str(value))
     for child_key, child in _children(value, key):
-        yield from _control_characters(child, child_key)
+        yield from _unjudgeable(child, child_key)
 
 
 def _where(text: str, literal: str) -> str:
@@ -242,13 +252,14 @@ _StrictValidator = validators.extend(
 
 def issues_of(data: dict[str, Any], schema: Schema) -> list[Issue]:
     """Every way `data` breaks the schema, sorted by key; empty when valid."""
+    first = list(_unjudgeable(data))
+    if first:
+        return sorted(first, key=lambda i: i.key)
     validator = _StrictValidator(schema.document)
     found: dict[tuple[str, str], Issue] = {}
     for err in validator.iter_errors(data):
         for issue in _explain(err, schema):
             found.setdefault((issue.key, issue.message), issue)
-    for issue in _control_characters(data):
-        found.setdefault((issue.key, issue.message), issue)
     if not found:
         return order_issues(data, schema)
     return sorted(found.values(), key=lambda i: i.key)
