@@ -224,10 +224,11 @@ def mutate_value(rng: random.Random, doc: dict[str, Any], single: bool = False) 
         if isinstance(target, dict) and target:
             victim = rng.choice(list(target))
             target[victim] = rng.choice([1, "x", [], {}, Raw("[{}]"), True])
-    elif roll < 0.9:
+    elif roll < 0.9 and isinstance(doc.get("trading"), dict) and isinstance(doc.get("ibkr"), dict):
+        # (an earlier mutation may have replaced either table by a plain value)
         if not single or rng.random() < 0.5:
             doc["trading"]["mode"] = rng.choice(["PAPER", "LIVE", "paper", "Live"])
-        if not single or doc["trading"]["mode"] in ("PAPER", "LIVE"):
+        if not single or doc["trading"].get("mode") in ("PAPER", "LIVE"):
             doc["ibkr"]["port"] = rng.choice([7496, 7497, 4001, 4002, 4003, 1, 65535, 65536, 0, Raw("0x1D48"), 7497.0])
     else:
         pair = rng.choice(SCHEMA["x-order"])
