@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from traderadmin.images.errors import StagingError
-from traderadmin.images.staging import STAGE_DIR, GoStaticStager, stage
+from traderadmin.images.staging import STAGE_DIR, GoStaticStager, OrchestratorStager, stage
 
 MAIN_GO = 'package main\n\nimport "fmt"\n\nfunc main() { fmt.Println("hello") }\n'
 
@@ -85,3 +85,27 @@ def test_a_local_module_the_scanner_replaces_in_is_an_input_and_is_built_in(proj
     (module / "contract.go").write_text('package contract\n\nconst Greeting = "hi"\n')
     assert stager.inputs_digest() != before
     assert stage("scanner", project, "x86_64").restaged
+
+
+def test_a_local_package_the_orchestrator_depends_on_is_an_input(tmp_path: Path) -> None:
+    """The orchestrator depends on the config contract in contract/python: a change there restages it."""
+    package = tmp_path / "contract" / "python"
+    package.mkdir(parents=True)
+    (package / "pyproject.toml").write_text('[project]\nname = "contract"\nversion = "0.1.0"\n')
+    source = tmp_path / "services" / "orchestrator"
+    source.mkdir(parents=True)
+    (source / "pyproject.toml").write_text('[tool.trader-images]\nlocal-packages = ["../../contract/python"]\n')
+    stager = OrchestratorStager("orchestrator", source, "amd64")
+    assert stager.local_packages() == {"../../contract/python": package.resolve()}
+    before = stager.inputs_digest()
+    (package / "rules.py").write_text("RULE = 1\n")
+    assert stager.inputs_digest() != before
+    (source / "pyproject.toml").write_text('[tool.trader-images]\nlocal-packages = ["../../nowhere"]\n')
+    with pytest.raises(StagingError, match="local package ../../nowhere"):
+        stager.local_packages()
+
+
+def test_the_real_orchestrator_stages_the_contract_package() -> None:
+    root = Path(__file__).resolve().parents[1]
+    stager = OrchestratorStager("orchestrator", root / "services" / "orchestrator", "amd64")
+    assert stager.local_packages() == {"../../contract/python": (root / "contract" / "python").resolve()}

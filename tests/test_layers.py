@@ -22,8 +22,9 @@ def _lint_imports() -> str:
 
 
 def test_layer_contracts_are_kept() -> None:
-    # This checkout's orchestrator, not whichever copy an editable install points at.
-    path = os.pathsep.join(filter(None, [str(ROOT / "services" / "orchestrator"), os.environ.get("PYTHONPATH")]))
+    # This checkout's orchestrator and contract package, not whichever copy an editable install points at.
+    here = [str(ROOT / "services" / "orchestrator"), str(ROOT / "contract" / "python")]
+    path = os.pathsep.join(filter(None, [*here, os.environ.get("PYTHONPATH")]))
     proc = subprocess.run(
         [_lint_imports(), "--no-cache", "--no-logo"],
         cwd=ROOT,

@@ -76,7 +76,8 @@ def steps(root: Path, reports: Path, pytest_args: list[str] | None = None,
     cluster_steps = []
     for index, gate in enumerate(passes):
         suffix = "" if index == 0 else f"-{gate.name}"
-        selection = ["tests", "services/orchestrator/tests", "features"] if index == 0 else ["tests/cluster", "features"]
+        selection = (["tests", "contract/python/tests", "services/orchestrator/tests", "features"] if index == 0
+                     else ["tests/cluster", "features"])
         py = [sys.executable, "-m", "pytest", *selection,
               f"--junitxml={reports / f'junit{suffix}.xml'}", f"--cucumberjson={reports / f'cucumber{suffix}.json'}",
               f"--provider={gate.provider}", *([f"--expect-cluster={gate.expect}"] if gate.expect else []),

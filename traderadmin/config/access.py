@@ -15,16 +15,18 @@ import os
 import stat
 from pathlib import Path
 
+import configcontract
+
 from traderadmin.atomicfile import real_path
 
 from .errors import ConfigAccessError, ConfigError, ConfigNotFound, NotAConfigFile
 
-MAX_BYTES = 1 << 20
-"""The largest config file (1 MiB; a full config is about 7 KiB): the services' own cap
-(the orchestrator's config.MAX_BYTES, the scanner's maxConfigBytes), so the toolkit never
-writes a file they would refuse."""
+MAX_BYTES = configcontract.MAX_BYTES
+"""The largest config file (1 MiB; a full config is about 7 KiB): the contract's cap, every
+judge's, so the toolkit never writes a file the services would refuse."""
 
-_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+# The contract's read (non-blocking, bounded), on the already resolved path: a link swapped in is refused.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 _KINDS = {
     stat.S_IFDIR: "a folder",
@@ -84,12 +86,19 @@ def _too_large(path: Path, size: int) -> NotAConfigFile:
                           "files); to replace it, move it away and run `invoke config.restore`")
 
 
+def _refused(path: Path, refused: configcontract.FileRefused) -> NotAConfigFile:
+    """The contract's refusal of the file, in the toolkit's words."""
+    if refused.mode is not None:
+        kind = _KINDS.get(stat.S_IFMT(refused.mode), "not a regular file")
+        return NotAConfigFile(path, f"is {kind}, not a config file", _PATH_FIX)
+    return _too_large(path, refused.size if refused.size is not None else MAX_BYTES + 1)
+
+
 def _require_config_file(path: Path, st: os.stat_result) -> None:
-    if not stat.S_ISREG(st.st_mode):
-        kind = _KINDS.get(stat.S_IFMT(st.st_mode), "not a regular file")
-        raise NotAConfigFile(path, f"is {kind}, not a config file", _PATH_FIX)
-    if st.st_size > MAX_BYTES:
-        raise _too_large(path, st.st_size)
+    try:
+        configcontract.require_regular(st)
+    except configcontract.FileRefused as e:
+        raise _refused(path, e) from e
 
 
 def _stat(path: Path) -> os.stat_result:
@@ -111,31 +120,15 @@ def existing(path: Path) -> bool:
     return True
 
 
-def _read_at_most(fd: int, limit: int) -> bytes:
-    chunks, size = [], 0
-    while size < limit and (chunk := os.read(fd, limit - size)):
-        chunks.append(chunk)
-        size += len(chunk)
-    return b"".join(chunks)
-
-
 def read_config(path: Path) -> bytes:
     """The bytes of the config file at `path` (through links); anything but a regular file is refused unopened."""
     _require_config_file(path, _stat(path))
     try:
-        fd = os.open(real_path(path), _READ_FLAGS)
+        return configcontract.read_file(real_path(path), _NOFOLLOW)
+    except configcontract.FileRefused as e:  # swapped, or grown, after it was checked
+        raise _refused(path, e) from e
     except OSError as e:
         raise explain(e, path, "read") from e
-    try:
-        _require_config_file(path, os.fstat(fd))
-        data = _read_at_most(fd, MAX_BYTES + 1)
-    except OSError as e:
-        raise explain(e, path, "read") from e
-    finally:
-        os.close(fd)
-    if len(data) > MAX_BYTES:  # it grew after it was checked
-        raise _too_large(path, len(data))
-    return data
 
 
 def read_existing(path: Path) -> bytes | None:

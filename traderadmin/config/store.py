@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterator
 
+from configcontract import sha256  # the config's identity, as the services report it
 from filelock import FileLock, Timeout
 
 from traderadmin.atomicfile import atomic_write, clean_stale_temps, real_path, remove_stale_temps, stage
@@ -36,11 +36,6 @@ LOCK_TIMEOUT = 30.0
 """Seconds a writer waits for another one to finish before it gives up."""
 
 _STAMP = r"\d{8}T\d{12}Z"
-
-
-def sha256(data: bytes) -> str:
-    """The config's identity: the SHA-256 of its bytes, as the services report it."""
-    return hashlib.sha256(data).hexdigest()
 
 
 def bak_path(path: Path) -> Path:

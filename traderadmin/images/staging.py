@@ -2,8 +2,9 @@
 
 Each service gets `build/images/<service>/`: its Dockerfile plus what the
 Dockerfile copies in, made on the host — the scanner's static Go binary, the
-orchestrator's wheels (its own plus its dependencies as manylinux cp311 wheels)
-and its launcher. The services' engineers own the Dockerfiles; this module owns
+orchestrator's wheels (its own, the local packages it depends on such as the
+config contract in contract/python, and its dependencies as manylinux cp311
+wheels) and its launcher. The services' engineers own the Dockerfiles; this module owns
 what is put next to them.
 
 Making the inputs is the slow part (a Go build, a wheel build, a pip resolve), so
@@ -21,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import tomllib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -181,7 +183,13 @@ class GoStaticStager(Stager):
 
 
 class OrchestratorStager(Stager):
-    """Wheels made on the host: the image installs them with no index and no network."""
+    """Wheels made on the host: the image installs them with no index and no network.
+
+    Local packages the service depends on (the config contract in contract/python) are
+    named in its pyproject.toml under [tool.trader-images] local-packages, as folders
+    relative to the service: they are built into wheels too, and are inputs of the
+    staging, so a change there restages the image.
+    """
 
     def _wheel_arch(self) -> str:
         try:
@@ -195,7 +203,47 @@ class OrchestratorStager(Stager):
             "abi": TARGET_ABI,
             "platforms": " ".join(manylinux_platforms(self._wheel_arch())),
             "source_date_epoch": SOURCE_DATE_EPOCH,
+            **{f"local {rel}": tree_digest(path) for rel, path in self.local_packages().items()},
         }
+
+    def local_packages(self) -> dict[str, Path]:
+        """The folders [tool.trader-images] local-packages names in the service's pyproject.toml."""
+        pyproject = self.source / "pyproject.toml"
+        try:
+            declared = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {}
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            raise StagingError(f"{self.service}: cannot read {pyproject}: {e}") from e
+        packages = {}
+        for rel in declared.get("tool", {}).get("trader-images", {}).get("local-packages", []):
+            path = (self.source / rel).resolve()
+            if not (path / "pyproject.toml").is_file():
+                raise StagingError(f"{self.service}: local package {rel} in {pyproject} is not a folder with a "
+                                   "pyproject.toml")
+            packages[rel] = path
+        return packages
+
+    def _wheel(self, source: Path, scratch: Path, wheels: Path, log: Log, env: dict[str, str]) -> Path:
+        """Build the one wheel of the Python project at `source` into `wheels`."""
+        # A clean copy: setuptools leaves build/ and *.egg-info in the tree it builds.
+        copy = scratch / f"src-{len(list(scratch.iterdir()))}"
+        shutil.copytree(source, copy, ignore=lambda _dir, names: [n for n in names if ignored(n)])
+        own = scratch / f"{copy.name}-wheel"
+        log(f"orchestrator: pip wheel ({source.name if source != self.source else 'the service itself'})")
+        _run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-input", "--progress-bar", "off",
+             "--wheel-dir", str(own), str(copy)],
+            env=env,
+            what=f"orchestrator: building the wheel of {source}",
+            fix="install pip for this Python (python3 -m ensurepip)",
+            hint=f"check that `pip wheel {source}` works",
+        )
+        built = sorted(own.glob("*.whl"))
+        if len(built) != 1:
+            raise StagingError(f"orchestrator: `pip wheel` made {len(built)} wheels, expected one: {built}")
+        shutil.copy(built[0], wheels / built[0].name)
+        return wheels / built[0].name
 
     def populate(self, dest: Path, log: Log) -> None:
         _copy_required(self.source / "Dockerfile", dest / "Dockerfile", self.service)
@@ -206,24 +254,9 @@ class OrchestratorStager(Stager):
         fix = "install pip for this Python (python3 -m ensurepip)"
         hint = "check that PyPI is reachable (pip config, proxy) and that `pip wheel services/orchestrator` works"
         with tempfile.TemporaryDirectory(prefix="orchestrator-wheel-") as scratch:
-            # A clean copy: setuptools leaves build/ and *.egg-info in the tree it builds.
-            copy = Path(scratch) / "src"
-            shutil.copytree(self.source, copy, ignore=lambda _dir, names: [n for n in names if ignored(n)])
-            own = Path(scratch) / "wheel"
-            log("orchestrator: pip wheel (the service itself)")
-            _run(
-                [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-input", "--progress-bar", "off",
-                 "--wheel-dir", str(own), str(copy)],
-                env=pip_env,
-                what="orchestrator: building its wheel",
-                fix=fix,
-                hint=hint,
-            )
-            built = sorted(own.glob("*.whl"))
-            if len(built) != 1:
-                raise StagingError(f"orchestrator: `pip wheel` made {len(built)} wheels, expected one: {built}")
-            own_wheel = wheels / built[0].name
-            shutil.copy(built[0], own_wheel)
+            own_wheel = self._wheel(self.source, Path(scratch), wheels, log, pip_env)
+            for package in self.local_packages().values():
+                self._wheel(package, Path(scratch), wheels, log, pip_env)
         platforms = [arg for tag in manylinux_platforms(self._wheel_arch()) for arg in ("--platform", tag)]
         # The service pins its whole dependency set there, so the same source gives the same wheels.
         constraints = self.source / CONSTRAINTS_FILE
@@ -232,7 +265,8 @@ class OrchestratorStager(Stager):
         _run(
             [sys.executable, "-m", "pip", "download", "--no-input", "--progress-bar", "off",
              "--only-binary=:all:", "--implementation", "cp", "--python-version", TARGET_PYTHON,
-             "--abi", TARGET_ABI, *platforms, *pins, "--dest", str(wheels), str(own_wheel)],
+             "--abi", TARGET_ABI, *platforms, *pins, "--find-links", str(wheels), "--dest", str(wheels),
+             str(own_wheel)],
             env=pip_env,
             what="orchestrator: downloading dependency wheels",
             fix=fix,

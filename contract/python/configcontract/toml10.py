@@ -5,14 +5,15 @@ RecursionError) and takes quadratic time on a dotted key of many thousand parts,
 so the depth cap is checked here, on the text, before any parser runs.
 
 The walk follows TOML 1.0's grammar down to the token level and refuses what is
-outside it. tomllib would refuse all of that too; the walk does it so that both
-services word a refusal alike: the scanner runs the same walk (toml10.go), where
+outside it. tomllib would refuse all of that too; the walk does it so that every
+judge words a refusal alike: the scanner runs the same walk (toml10.go), where
 it also keeps out the TOML 1.1 syntax its parser accepts. Number and date forms,
 duplicate keys and table redefinitions are left to the parser.
 """
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 MAX_DEPTH = 32
 """Keys (each part of a dotted key or table header) and array steps from the top to any value."""
@@ -38,22 +39,42 @@ _DEEP = f"tables and arrays nest more than {MAX_DEPTH} levels deep, the limit fo
 
 
 class _Refused(Exception):
-    def __init__(self, pos: int, message: str) -> None:
+    def __init__(self, pos: int, message: str, rule: str) -> None:
         super().__init__(message)
         self.pos = pos
         self.message = message
+        self.rule = rule
 
 
-def check_toml10(text: str) -> str | None:
-    """Why `text` is refused before parsing ("invalid TOML at line L, column C: ..."), or None."""
+@dataclass(frozen=True)
+class Refusal:
+    """Why the walk refused a text: where, the reason, and the rule broken ("bom", "depth", "toml")."""
+
+    line: int
+    column: int
+    reason: str
+    rule: str
+
+    def __str__(self) -> str:
+        return f"invalid TOML at line {self.line}, column {self.column}: {self.reason}"
+
+
+def refusal(text: str) -> Refusal | None:
+    """Why `text` is refused before parsing, or None."""
     walk = _Walk(text)
     try:
         walk.document()
     except _Refused as e:
         line = text.count("\n", 0, e.pos) + 1
         column = e.pos - (text.rfind("\n", 0, e.pos) + 1) + 1
-        return f"invalid TOML at line {line}, column {column}: {e.message}"
+        return Refusal(line, column, e.message, e.rule)
     return None
+
+
+def check_toml10(text: str) -> str | None:
+    """Why `text` is refused before parsing ("invalid TOML at line L, column C: ..."), or None."""
+    found = refusal(text)
+    return None if found is None else str(found)
 
 
 def _is_control(c: str) -> bool:
@@ -75,8 +96,8 @@ class _Walk:
     def eof(self) -> bool:
         return self.pos >= len(self.s)
 
-    def fail(self, message: str, pos: int | None = None) -> _Refused:
-        return _Refused(self.pos if pos is None else pos, message)
+    def fail(self, message: str, pos: int | None = None, rule: str = "toml") -> _Refused:
+        return _Refused(self.pos if pos is None else pos, message, rule)
 
     def found(self) -> str:
         if self.eof():
@@ -96,7 +117,7 @@ class _Walk:
     def document(self) -> None:
         if self.s.startswith("\ufeff"):
             raise self.fail("the file starts with a byte-order mark (U+FEFF), which TOML 1.0 does not allow; "
-                            "save it as UTF-8 without a BOM")
+                            "save it as UTF-8 without a BOM", rule="bom")
         table = 0  # the depth of the current [table]
         while True:
             self.skip_space()
@@ -136,7 +157,7 @@ class _Walk:
         self.pos += len(closing)
         depth = parts + aot  # the array step
         if depth > MAX_DEPTH:
-            raise self.fail(_DEEP, start)
+            raise self.fail(_DEEP, start, rule="depth")
         return depth
 
     def key_value(self, depth: int) -> None:
@@ -158,7 +179,7 @@ class _Walk:
         while True:
             self.skip_space()
             if depth + parts >= MAX_DEPTH:
-                raise self.fail(_DEEP)
+                raise self.fail(_DEEP, rule="depth")
             c = self.peek()
             if c == '"':
                 self.basic_string()
@@ -176,7 +197,7 @@ class _Walk:
 
     def value(self, depth: int) -> None:
         if depth > MAX_DEPTH:
-            raise self.fail(_DEEP)
+            raise self.fail(_DEEP, rule="depth")
         c = self.peek()
         if c in ('"', "'"):
             if self.s.startswith(c * 3, self.pos):

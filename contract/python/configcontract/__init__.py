@@ -1,0 +1,23 @@
+"""The config contract (config/CONTRACT.md) for Python: one judge for the toolkit, the
+orchestrator and any service of a user's own.
+
+  readfile  the bounded read of the config file: regular files only, MAX_BYTES, no blocking
+  toml10    the walk over the text before parsing: the depth cap, TOML 1.0's structure
+  parse     bytes to a document: UTF-8, the walk, tomllib, 64-bit numbers (stage 1)
+  judge     stages 2 to 4: values the schema cannot judge, the schema, x-order
+  patterns  JSON Schema patterns with ECMA-262 meaning
+  issue     Issue (the key at fault, the message, the rule) and Refused
+  hashing   the config's identity, the SHA-256 of its bytes
+"""
+from .hashing import sha256
+from .issue import Issue, Refused
+from .judge import judge, load, order_issues, schema_issues, unjudgeable, validator, value_at
+from .parse import decode, parse, parse_text
+from .readfile import MAX_BYTES, FileRefused, file_kind, read_file, read_open, require_regular
+from .toml10 import MAX_DEPTH, check_toml10, refusal
+
+__all__ = [
+    "MAX_BYTES", "MAX_DEPTH", "FileRefused", "Issue", "Refused", "check_toml10", "decode", "file_kind", "judge", "load",
+    "order_issues", "parse", "parse_text", "read_file", "read_open", "refusal", "require_regular",
+    "schema_issues", "sha256", "unjudgeable", "validator", "value_at",
+]
