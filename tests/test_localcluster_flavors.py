@@ -287,3 +287,13 @@ def test_the_clamp_is_registered_again_when_dockerd_knows_another_copy(monkeypat
     assert stable.read_bytes() == b"#!wrapper"
     dockerruntime.install_clamp(wrapper, stable, log=lambda m: None)
     assert seen["hups"] == 1  # already in place: no second reload
+
+
+@pytest.mark.parametrize("flavor", list(flavors.FLAVORS.values()), ids=list(flavors.FLAVORS))
+def test_a_server_named_like_docker_desktops_is_resolvable_and_certified_on_every_flavor(flavor):
+    """kind runs without kubeadm having run first: each flavor that names its API server by
+    name (not only the cri-dockerd one) must get the name into /etc/hosts and the certificate."""
+    if flavor.looks_like == "docker-desktop":
+        assert flavor.server_dns_name == "kubernetes.docker.internal"
+    else:
+        assert flavor.server_dns_name is None

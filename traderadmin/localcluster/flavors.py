@@ -66,6 +66,12 @@ class Flavor:
         """provider or provider/mode, as `cluster.status` and the gate report it."""
         return f"{self.looks_like}/{self.looks_like_mode}" if self.looks_like_mode else self.looks_like
 
+    @property
+    def server_dns_name(self) -> str | None:
+        """The API server's host name when it is a name, not an address: the certificate
+        must carry it and /etc/hosts must resolve it."""
+        return None if self.server_host[0].isdigit() else self.server_host
+
     def node(self, host_name: str) -> str:
         return self.node_name or host_name
 

@@ -202,7 +202,7 @@ def _prepare_files(
 ) -> tuple[str, set[str]]:
     """Write certificates and config files; return the pause image ref and the
     components whose inputs changed (to restart if they already run)."""
-    extra_names = () if flavor.server_host[0].isdigit() else (flavor.server_host,)
+    extra_names = (flavor.server_dns_name,) if flavor.server_dns_name else ()
     reissued = pki.ensure_pki(layout.pki, pki.ClusterIdentity(node.name, node.ip, network.service_ip, extra_names))
     changed = {CERT_USERS[name] for name in reissued if name in CERT_USERS}
     kubeconfigs.write_component_kubeconfigs(layout, network)
@@ -291,8 +291,11 @@ def up(progress: Progress = lambda _m: None, log: Progress = print, flavor: Flav
         pause_ref, changed = _prepare_files(layout, network, binaries, node, flavor)
         host.prepare_kernel()
         host.ensure_firewall_rules(network)
+        # The kubeconfig names the API server as the original does (kubernetes.docker.internal).
+        if flavor.server_dns_name and host.ensure_hosts_entry(flavor.server_dns_name):
+            log(f"Added {flavor.server_dns_name} to {host.HOSTS_FILE}, as Docker Desktop does")
         if flavor.runtime == CRI_DOCKERD:
-            _prepare_docker(flavor, binaries, pause_ref, progress, log)
+            _prepare_docker(binaries, progress, log)
         all_components = components(binaries, layout, network, node.name, node.ip, flavor, pause_ref)
         kubelet_started: datetime | None = None
         _clean_after_crash(layout, flavor, all_components, progress)
@@ -341,10 +344,8 @@ def up(progress: Progress = lambda _m: None, log: Progress = print, flavor: Flav
     return status(flavor)
 
 
-def _prepare_docker(flavor: Flavor, binaries: dict[str, Path], pause_ref: str, progress: Progress, log: Progress) -> None:
+def _prepare_docker(binaries: dict[str, Path], progress: Progress, log: Progress) -> None:
     """What the Docker Engine needs before cri-dockerd can run pods on it."""
-    if host.ensure_hosts_entry(flavor.server_host):
-        log(f"Added {flavor.server_host} to {host.HOSTS_FILE}, as Docker Desktop does")
     progress("building the pause image in Docker")
     images.build_pause_image(binaries["pause"])
     if not host.can_lower_oom_score():
