@@ -8,6 +8,7 @@ from the shared vectors). Every judge judges the same bytes; a disagreement is a
 a syntax refusal on one side only, or a different set of keys at fault when both refuse naming keys.
 
     python bench/fuzz_differential.py --count 100000 --seed 1 [--seconds 600] [--workers 2]
+    python bench/fuzz_differential.py --seed 11 --start 407849 --count 1   # replay one index
 
 Every disagreement is written to bench/out/fuzz-disagreements/<pair>-<n>.toml with the verdicts in
 <pair>-<n>.json, ready to become a vector. Deterministic for a given --seed and --count: config i is
@@ -687,8 +688,8 @@ def _worker(args: tuple[int, list[int], float, bool, bool]) -> dict[str, Any]:
 
 
 def run(count: int, seed: int, seconds: float | None, workers: int, keep: bool = True,
-        single: bool = False) -> dict[str, Any]:
-    chunks = list(range(math.ceil(count / CHUNK)))
+        single: bool = False, start: int = 0) -> dict[str, Any]:
+    chunks = list(range(start // CHUNK, math.ceil((start + count) / CHUNK)))
     deadline = time.time() + seconds if seconds else float("inf")
     if _GO_BINARY is None:
         globals()["_GO_BINARY"] = build_go_judge()
@@ -741,13 +742,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--count", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--start", type=int, default=0,
+                    help="first config index (rounded down to its chunk of %d): replays a disagreement's "
+                         "index from bench/out without the configs before it" % CHUNK)
     ap.add_argument("--seconds", type=float, default=None, help="stop after this long, whatever --count says")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--single-fault", action="store_true",
                     help="at most one value mutation per config (the CI form): key sets must then match exactly")
     a = ap.parse_args(argv)
-    r = run(a.count, a.seed, a.seconds, a.workers, single=a.single_fault)
+    r = run(a.count, a.seed, a.seconds, a.workers, single=a.single_fault, start=a.start)
     write_disagreements(r["found"], a.out)
     s = r["stats"]
     print(f"configs      {r['done']:>12,}   (go: {s['accepted']:,} accepted, {s['syntax']:,} syntax, "

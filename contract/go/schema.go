@@ -552,7 +552,44 @@ func pointer(doc map[string]any, frag string) (map[string]any, bool) {
 	return obj, ok
 }
 
-func dotted(loc []string) string { return strings.Join(loc, ".") }
+// dotted spells a key path as TOML does, each step bare when it can be and
+// quoted otherwise: unquoted, a key named "" or "a.b" would read as no key
+// or as two.
+func dotted(loc []string) string {
+	parts := make([]string, len(loc))
+	for i, p := range loc {
+		parts[i] = keyPart(p)
+	}
+	return strings.Join(parts, ".")
+}
+
+func keyPart(p string) string {
+	bare := p != ""
+	for _, r := range p {
+		if !(r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '-') {
+			bare = false
+			break
+		}
+	}
+	if bare {
+		return p
+	}
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range p {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, "\\u%04X", r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
 
 func cloneLoc(loc []string) []string { return append([]string(nil), loc...) }
 

@@ -280,7 +280,9 @@ def unknown_key_issue(full: str, name: str, allowed: list[str]) -> Issue:
     if _SECRET.search(name):
         return Issue(full, "looks like a secret", _SECRET_FIX)
     close = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
-    parent = full.rsplit(".", 1)[0] if "." in full else ""
+    # `full` ends with `name` as TOML spells it (quoted when not a bare key); the rest is its table.
+    spelt = configcontract.key_part(name)
+    parent = full[:-len(spelt)].rstrip(".") if full.endswith(spelt) else ""
     if close:
         fix = f"did you mean `{(parent + '.') if parent else ''}{close[0]}`?"
     else:

@@ -11,13 +11,13 @@ orchestrator and any service of a user's own.
 """
 from .hashing import sha256
 from .issue import Issue, Refused
-from .judge import judge, load, order_issues, schema_issues, unjudgeable, validator, value_at
+from .judge import judge, key_part, load, order_issues, schema_issues, unjudgeable, validator, value_at
 from .parse import decode, parse, parse_text
 from .readfile import MAX_BYTES, FileRefused, file_kind, read_file, read_open, require_regular
 from .toml10 import MAX_DEPTH, check_toml10, refusal
 
 __all__ = [
-    "MAX_BYTES", "MAX_DEPTH", "FileRefused", "Issue", "Refused", "check_toml10", "decode", "file_kind", "judge", "load",
+    "MAX_BYTES", "MAX_DEPTH", "FileRefused", "Issue", "Refused", "check_toml10", "decode", "file_kind", "judge", "key_part", "load",
     "order_issues", "parse", "parse_text", "read_file", "read_open", "refusal", "require_regular",
     "schema_issues", "sha256", "unjudgeable", "validator", "value_at",
 ]

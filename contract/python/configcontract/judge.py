@@ -152,9 +152,25 @@ def value_at(doc: Mapping[str, Any], key: str) -> Any:
     return node
 
 
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_ESCAPES = {"\\": "\\\\", '"': '\\"'}
+
+
+def key_part(part: Any) -> str:
+    """One step of a key path as TOML spells it: bare when it can be, else a quoted basic string.
+
+    Without the quotes a key named "" or "a.b" would be reported as no key or as two.
+    """
+    text = str(part)
+    if _BARE_KEY.fullmatch(text):
+        return text
+    escaped = "".join(_ESCAPES.get(c) or (f"\\u{ord(c):04X}" if ord(c) < 0x20 or ord(c) == 0x7F else c) for c in text)
+    return f'"{escaped}"'
+
+
 def _dotted(path: list[Any] | tuple[Any, ...]) -> str:
-    return ".".join(str(p) for p in path)
+    return ".".join(key_part(p) for p in path)
 
 
 def _join(table: str, key: str) -> str:
-    return f"{table}.{key}" if table else key
+    return f"{table}.{key_part(key)}" if table else key_part(key)
