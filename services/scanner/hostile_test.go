@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"traderadmin.local/configcontract/live"
 )
 
 // Files that once crashed or wedged the scanner, put where the config is
@@ -155,7 +157,7 @@ func TestWatchComesBackAfterTheDirectoryIsRemoved(t *testing.T) {
 	if took := time.Since(written); took > time.Second {
 		t.Fatalf("the new file took %v to apply", took)
 	}
-	if got := h.logs.lines(t, "Config reloaded"); got[len(got)-1]["trigger"] != triggerWatch {
+	if got := h.logs.lines(t, "Config reloaded"); got[len(got)-1]["trigger"] != live.TriggerWatch {
 		t.Fatalf("applied by %v, want the watch", got[len(got)-1]["trigger"])
 	}
 	// And it keeps working for later edits.
@@ -242,7 +244,7 @@ func TestConfigMapDataFlipIsSeenByTheWatch(t *testing.T) {
 	flipData(t, dir, "..2024_01_03", "..2024_01_02", last)
 	h.waitApplied(last)
 	for _, l := range h.logs.lines(t, "Config reloaded") {
-		if l["trigger"] != triggerWatch {
+		if l["trigger"] != live.TriggerWatch {
 			t.Fatalf("reload by %v, want the watch", l["trigger"])
 		}
 	}

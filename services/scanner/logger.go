@@ -6,7 +6,8 @@ import (
 	"log/slog"
 	"strings"
 	"sync/atomic"
-	"time"
+
+	"traderadmin.local/configcontract/live"
 )
 
 // serviceName tags every log line and /status, so logs of both services can
@@ -15,7 +16,7 @@ const serviceName = "scanner"
 
 // logTimeFormat is RFC 3339 in UTC with milliseconds: precise enough to order
 // reload events, and what the orchestrator writes too.
-const logTimeFormat = "2006-01-02T15:04:05.000Z07:00"
+const logTimeFormat = live.TimeFormat
 
 // logSettings are logging.level and logging.format: they come from the config
 // and change on reload, so every logger reads them at each line.
@@ -106,6 +107,3 @@ func slogLevel(name string) slog.Level {
 	}
 	return slog.LevelInfo
 }
-
-// formatTime renders timestamps in /status the way they appear in the logs.
-func formatTime(t time.Time) string { return t.UTC().Format(logTimeFormat) }

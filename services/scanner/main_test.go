@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"traderadmin.local/configcontract/live"
 )
 
 // runMainEnv makes the test binary act as the scanner itself, so the
@@ -183,7 +185,7 @@ func TestProcessServesReloadsAndStops(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	t.Logf("atomic write to /status showing the new hash: %v", time.Since(written).Round(time.Millisecond))
-	if line := p.waitLine("Config reloaded", applyDeadline); line["config_sha256"] != hashOf(next) || line["trigger"] != triggerWatch {
+	if line := p.waitLine("Config reloaded", applyDeadline); line["config_sha256"] != hashOf(next) || line["trigger"] != live.TriggerWatch {
 		t.Fatalf("reload line %v", line)
 	}
 
@@ -231,7 +233,7 @@ func TestProcessStartsUnreadyWithoutAConfig(t *testing.T) {
 	if err := p.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
-	if line := p.waitLine("Config loaded", applyDeadline); line["trigger"] != triggerSignal {
+	if line := p.waitLine("Config loaded", applyDeadline); line["trigger"] != live.TriggerSignal {
 		t.Fatalf("loaded by %v, want the signal", line["trigger"])
 	}
 	if code, _ := p.get("/readyz"); code != 200 {

@@ -1,197 +1,36 @@
 package main
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
-	"sync"
+	"os"
 	"time"
 
-	"traderadmin.local/configcontract"
+	"traderadmin.local/configcontract/live"
 )
 
-// maxSettleReads bounds how long a reload waits for a file that keeps
-// changing; when it gives up, the next event or poll tries again.
-const maxSettleReads = 10
-
-// fileState is what the config path holds at one moment.
-type fileState struct {
-	data    []byte
-	sha     string
-	missing bool
-	err     error
-}
-
-// identity tells two fileStates apart: the content hash, or why there is no
-// content, so that a missing or unreadable file is also "seen before".
-func (f fileState) identity() string {
-	switch {
-	case f.missing:
-		return "missing"
-	case f.err != nil:
-		return "unreadable: " + f.err.Error()
-	}
-	return f.sha
-}
-
-// Reloader reads, checks and applies the config file. Every trigger (start,
-// watch, poll, signal) goes through Reload, which is serialized, so two
-// triggers for one change give one reload.
-type Reloader struct {
-	path     string
-	parser   *Parser
-	state    *State
-	log      *slog.Logger
-	logs     *logSettings
-	defaults Reload
-
-	mu sync.Mutex
-	// lastRejected is the identity of the last refused content: retrying it
-	// would only repeat the same rejection, while any other content is tried.
-	lastRejected string
-}
-
-// NewReloader takes the reload timing from the schema's defaults until a
-// config supplies its own.
-func NewReloader(path string, parser *Parser, state *State, log *slog.Logger, logs *logSettings) (*Reloader, error) {
-	var defaults Reload
-	if err := parser.schema.Defaults("reload", &defaults); err != nil {
-		return nil, fmt.Errorf("reading reload defaults from the schema: %w", err)
-	}
-	return &Reloader{path: path, parser: parser, state: state, log: log, logs: logs, defaults: defaults}, nil
-}
-
-// Timing returns the reload settings in force.
-func (r *Reloader) Timing() Reload {
-	if a := r.state.Current(); a != nil {
-		return a.Config.Reload
-	}
-	return r.defaults
-}
-
-// Reload applies the file if it holds content not seen before. Content is
-// only trusted once two reads one debounce period apart agree: a file being
-// rewritten in place can be caught half-written, and a torn read must never
-// be applied.
-func (r *Reloader) Reload(ctx context.Context, trigger string) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	cur := r.read()
-	if r.known(cur) {
-		return
-	}
-	settle := time.Duration(r.Timing().DebounceMS) * time.Millisecond
-	for i := 0; ; i++ {
-		if i == maxSettleReads {
-			r.log.Debug("Config still changing, reload postponed", "trigger", trigger)
-			return
-		}
-		if !sleep(ctx, settle) {
-			return
-		}
-		next := r.read()
-		if next.identity() == cur.identity() {
-			break
-		}
-		cur = next
-		if r.known(cur) {
-			return
-		}
-	}
-	r.apply(cur, trigger)
-}
-
-// known reports content that needs no action: what already runs, or what
-// was last refused.
-func (r *Reloader) known(f fileState) bool {
-	id := f.identity()
-	if a := r.state.Current(); a != nil && id == a.SHA256 {
-		if r.lastRejected != "" {
-			r.lastRejected = ""
-			r.state.ClearError()
-		}
-		return true
-	}
-	return id == r.lastRejected
-}
-
-func (r *Reloader) apply(f fileState, trigger string) {
-	switch {
-	case f.missing:
-		r.reject(f, "", fmt.Sprintf("config file missing: %s", r.path), trigger)
-		return
-	case f.err != nil:
-		r.reject(f, "", fmt.Sprintf("reading config: %v", f.err), trigger)
-		return
-	}
-	cfg, err := r.judge(f.data)
+// NewReloader wires the contract's reloader (live) to the scanner: its
+// parser judges, its config sets the pace and the log settings.
+func NewReloader(path string, parser *Parser, state *State, log *slog.Logger, logs *logSettings) (*live.Reloader[*Config], error) {
+	defaults, err := live.SchemaTiming(parser.schema)
 	if err != nil {
-		r.reject(f, f.sha, err.Error(), trigger)
-		return
+		return nil, err
 	}
-	first := r.state.Apply(&Applied{Config: cfg, SHA256: f.sha, LoadedAt: time.Now()})
-	r.lastRejected = ""
-	if first {
-		attrs := []any{"config_sha256", f.sha}
-		if trigger != triggerStart {
-			attrs = append(attrs, "trigger", trigger)
-		}
-		r.log.Info("Config loaded", attrs...)
-	} else {
-		r.log.Info("Config reloaded", "config_sha256", f.sha, "trigger", trigger)
-	}
-	// The new level applies from the next line on, so the line announcing
-	// a config is never hidden by that same config.
-	r.logs.apply(cfg.Logging)
+	return live.NewReloader(path, state.State, live.Options[*Config]{
+		Judge: parser.Parse,
+		Timing: func(c *Config) live.Timing {
+			return live.Timing{
+				Debounce: time.Duration(c.Reload.DebounceMS) * time.Millisecond,
+				Poll:     time.Duration(c.Reload.PollIntervalS * float64(time.Second)),
+			}
+		},
+		Defaults: defaults,
+		Applied:  func(c *Config) { logs.apply(c.Logging) },
+		Log:      log,
+	}), nil
 }
 
-// judge parses data. A panic while judging a file is a rejection like any
-// other: no file may stop the scanner or leave the reload unanswered.
-func (r *Reloader) judge(data []byte) (cfg *Config, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			cfg, err = nil, fmt.Errorf("internal error while checking the config: %v", p)
-		}
-	}()
-	return r.parser.Parse(data)
-}
-
-// reject keeps the running config and records why the file was refused.
-// sha is empty when there were no bytes to hash.
-func (r *Reloader) reject(f fileState, sha, reason, trigger string) {
-	r.lastRejected = f.identity()
-	var hashed *string
-	if sha != "" {
-		hashed = &sha
-	}
-	r.state.Reject(hashed, reason)
-	r.log.Error("Config reload rejected", "config_sha256", hashed, "error", reason, "trigger", trigger)
-}
-
-func (r *Reloader) read() fileState {
-	data, err := configcontract.ReadFile(r.path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return fileState{missing: true}
-	}
-	if err != nil {
-		return fileState{err: err}
-	}
-	return fileState{data: data, sha: configcontract.Hash(data)}
-}
-
-// sleep waits d or until ctx ends; it reports whether the full wait passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
+// NewWatcher starts watching the config's directory for the reloader; see
+// live.NewWatcher.
+func NewWatcher(path string, r live.Reloadable, watch bool, signals <-chan os.Signal, log *slog.Logger) *live.Watcher {
+	return live.NewWatcher(path, r, watch, signals, log)
 }

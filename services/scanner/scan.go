@@ -58,3 +58,5 @@ func (s *ScanLoop) scan(cfg *Config) {
 	}
 	s.log.Debug("Scan", "symbols", len(cfg.Scanner.Universe), "workers", cfg.Scanner.Workers, "strategies", strategies)
 }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

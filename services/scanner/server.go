@@ -4,22 +4,15 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"traderadmin.local/configcontract/live"
 )
 
-// statusBody is the /status document; its fields are the contract both
-// services share, so the toolkit can compare them.
+// statusBody is the /status document: the fields every service shares
+// (live.Status) plus the scanner's own.
 type statusBody struct {
-	Service      string  `json:"service"`
-	ConfigPath   string  `json:"config_path"`
-	ConfigSHA256 *string `json:"config_sha256"`
-	LoadedAt     *string `json:"loaded_at"`
-	Reloads      int     `json:"reloads"`
-	Rejected     int     `json:"rejected"`
-	LastError    *string `json:"last_error"`
-	// LastRejectedSHA256 is the hash of the bytes last refused, until a config is applied.
-	LastRejectedSHA256 *string `json:"last_rejected_sha256"`
-	Config             *Config `json:"config"`
-	Scans              int64   `json:"scans"`
+	Service string `json:"service"`
+	live.Status
+	Scans int64 `json:"scans"`
 }
 
 // newHandler serves the probes and the status.
@@ -29,32 +22,16 @@ func newHandler(state *State, log *slog.Logger) http.Handler {
 		writeJSON(w, log, http.StatusOK, map[string]any{"ok": true})
 	})
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
-		snap := state.Snapshot()
-		if snap.Applied != nil {
+		ok, reason := state.Snapshot().Ready()
+		if ok {
 			writeJSON(w, log, http.StatusOK, map[string]any{"ready": true})
 			return
-		}
-		reason := "no valid config has been applied yet"
-		if snap.LastError != nil {
-			reason = *snap.LastError
 		}
 		writeJSON(w, log, http.StatusServiceUnavailable, map[string]any{"ready": false, "error": reason})
 	})
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, _ *http.Request) {
 		snap := state.Snapshot()
-		body := statusBody{
-			Service:            serviceName,
-			ConfigPath:         snap.Path,
-			Reloads:            snap.Reloads,
-			Rejected:           snap.Rejected,
-			LastError:          snap.LastError,
-			Scans:              snap.Scans,
-			LastRejectedSHA256: snap.LastRejected,
-		}
-		if a := snap.Applied; a != nil {
-			sha, at := a.SHA256, formatTime(a.LoadedAt)
-			body.ConfigSHA256, body.LoadedAt, body.Config = &sha, &at, a.Config
-		}
+		body := statusBody{Service: serviceName, Status: snap.Status(), Scans: snap.Scans}
 		writeJSON(w, log, http.StatusOK, body)
 	})
 	return mux

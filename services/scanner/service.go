@@ -10,6 +10,8 @@ import (
 	"os"
 	"sync"
 	"time"
+
+	"traderadmin.local/configcontract/live"
 )
 
 // shutdownGrace is how long open HTTP requests may finish after SIGTERM;
@@ -46,7 +48,7 @@ func serve(ctx context.Context, s service) error {
 	defer watcher.Close()
 	// A missing or bad file at start is not fatal: the scanner stays up,
 	// unready, and applies the first valid file that appears.
-	reloader.Reload(ctx, triggerStart)
+	reloader.Reload(ctx, live.TriggerStart)
 
 	ln, err := net.Listen("tcp", s.addr)
 	if err != nil {

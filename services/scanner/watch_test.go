@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"traderadmin.local/configcontract/live"
 )
 
 // Deadlines are generous for a loaded 2-core CI machine; the tests poll and
@@ -105,7 +107,7 @@ func startHarnessAt(t *testing.T, path string, watch bool) *harness {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	w := NewWatcher(h.path, r, watch, h.signals, log)
-	r.Reload(ctx, triggerStart)
+	r.Reload(ctx, live.TriggerStart)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -218,7 +220,7 @@ func TestAtomicRenameEditsAreEachAppliedOnce(t *testing.T) {
 		t.Fatalf("reloaded %v, want each edit once: %v", got, want)
 	}
 	for _, l := range h.logs.lines(t, "Config reloaded") {
-		if l["trigger"] != triggerWatch {
+		if l["trigger"] != live.TriggerWatch {
 			t.Fatalf("reload triggered by %v, want the watch (the poll is off)", l["trigger"])
 		}
 	}
@@ -358,7 +360,7 @@ func TestPollCatchesAChangeWhenEventsAreSuppressed(t *testing.T) {
 	h.writeAtomic(next)
 	h.waitApplied(next)
 	lines := h.logs.lines(t, "Config reloaded")
-	if len(lines) != 1 || lines[0]["trigger"] != triggerPoll {
+	if len(lines) != 1 || lines[0]["trigger"] != live.TriggerPoll {
 		t.Fatalf("want one reload by the poll, got %v", lines)
 	}
 }
@@ -472,7 +474,7 @@ func TestStartWithoutAFileThenItAppears(t *testing.T) {
 	h.writeAtomic(data)
 	h.waitApplied(data)
 	loaded := h.logs.lines(t, "Config loaded")
-	if len(loaded) != 1 || loaded[0]["config_sha256"] != hashOf(data) || loaded[0]["trigger"] != triggerWatch {
+	if len(loaded) != 1 || loaded[0]["config_sha256"] != hashOf(data) || loaded[0]["trigger"] != live.TriggerWatch {
 		t.Fatalf("want one Config loaded line from the watch, got %v", loaded)
 	}
 	if h.state.Snapshot().Reloads != 0 {

@@ -8,6 +8,8 @@ orchestrator and any service of a user's own.
   patterns  JSON Schema patterns with ECMA-262 meaning
   issue     Issue (the key at fault, the message, the rule) and Refused
   hashing   the config's identity, the SHA-256 of its bytes
+  live      running a service on the file: watch, poll, signal, swap, the /status fields
+            (imported on its own: `from configcontract import live`; needs the `live` extra)
 """
 from .hashing import sha256
 from .issue import Issue, Refused

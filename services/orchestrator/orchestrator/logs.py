@@ -7,12 +7,9 @@ import threading
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
+from configcontract.live import rfc3339
+
 LEVELS = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40}
-
-
-def rfc3339(moment: datetime) -> str:
-    """UTC time as RFC 3339 with milliseconds and a Z suffix."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class ServiceLog:

@@ -1,4 +1,4 @@
-package main
+package live
 
 import (
 	"context"
@@ -12,21 +12,19 @@ import (
 	"github.com/fsnotify/fsnotify"
 )
 
-// What made the scanner look at its config; logged as `trigger`.
-const (
-	triggerStart  = "start"
-	triggerWatch  = "watch"
-	triggerPoll   = "poll"
-	triggerSignal = "signal"
-)
-
 // watchRetry is how often a watch that is down is tried again: soon enough
 // that a recreated directory is watched well before the next poll, and only
 // a stat while it stays away.
 const watchRetry = 100 * time.Millisecond
 
+// Reloadable is what a Watcher drives: a Reloader of any config type.
+type Reloadable interface {
+	Reload(ctx context.Context, trigger string)
+	Timing() Timing
+}
+
 // Watcher turns file events, a periodic hash check and SIGUSR1 into calls
-// of Reloader.Reload, one at a time from a single goroutine.
+// of Reload, one at a time from a single goroutine.
 //
 // It watches the config's DIRECTORY, not the file: editors and atomic
 // writers replace the file by renaming a temp file over it, and a watch on
@@ -42,13 +40,13 @@ const watchRetry = 100 * time.Millisecond
 //
 // Events are debounced: one save is several events (create, write, chmod,
 // rename) and a script may save ten times in a row, so the file is read once
-// things have been quiet for reload.debounce_ms.
+// things have been quiet for the debounce time.
 //
-// The poll re-hashes the file every reload.poll_interval_s because events
+// The poll re-hashes the file every poll interval because events
 // can be lost: inotify does not cross host-to-VM file sharing, and a watch
 // can fail or overflow. A rehash of unchanged content costs one read.
 type Watcher struct {
-	reloader *Reloader
+	reloader Reloadable
 	dir      string
 	base     string
 	watch    bool
@@ -64,7 +62,7 @@ type Watcher struct {
 // made after the watch exists is then seen, one made before is read by the
 // first load, and none falls in between. With watch false no file events are
 // used and only the poll and signals remain. Close releases the watch.
-func NewWatcher(path string, r *Reloader, watch bool, signals <-chan os.Signal, log *slog.Logger) *Watcher {
+func NewWatcher(path string, r Reloadable, watch bool, signals <-chan os.Signal, log *slog.Logger) *Watcher {
 	w := &Watcher{
 		reloader: r,
 		dir:      filepath.Dir(path),
@@ -85,7 +83,7 @@ func (w *Watcher) Run(ctx context.Context) {
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
 	timing := w.reloader.Timing()
-	poll := time.NewTicker(seconds(timing.PollIntervalS))
+	poll := time.NewTicker(timing.Poll)
 	defer poll.Stop()
 	retry := time.NewTimer(watchRetry)
 	defer retry.Stop()
@@ -112,11 +110,11 @@ func (w *Watcher) Run(ctx context.Context) {
 				w.lostWatch("the directory was removed or renamed")
 				retry.Reset(watchRetry)
 				// The file went with it: report that now, not at the next poll.
-				debounce.Reset(time.Duration(w.reloader.Timing().DebounceMS) * time.Millisecond)
+				debounce.Reset(w.reloader.Timing().Debounce)
 				continue
 			}
 			if w.concerns(filepath.Base(ev.Name)) {
-				debounce.Reset(time.Duration(w.reloader.Timing().DebounceMS) * time.Millisecond)
+				debounce.Reset(w.reloader.Timing().Debounce)
 			}
 			continue
 		case err, ok := <-errs:
@@ -134,17 +132,17 @@ func (w *Watcher) Run(ctx context.Context) {
 				continue
 			}
 			// Whatever changed while no watch was running is read now.
-			debounce.Reset(time.Duration(w.reloader.Timing().DebounceMS) * time.Millisecond)
+			debounce.Reset(w.reloader.Timing().Debounce)
 			continue
 		case <-debounce.C:
-			w.reloader.Reload(ctx, triggerWatch)
+			w.reloader.Reload(ctx, TriggerWatch)
 		case <-poll.C:
-			w.reloader.Reload(ctx, triggerPoll)
+			w.reloader.Reload(ctx, TriggerPoll)
 		case <-w.signals:
-			w.reloader.Reload(ctx, triggerSignal)
+			w.reloader.Reload(ctx, TriggerSignal)
 		}
-		if next := w.reloader.Timing(); next.PollIntervalS != timing.PollIntervalS {
-			poll.Reset(seconds(next.PollIntervalS))
+		if next := w.reloader.Timing(); next.Poll != timing.Poll {
+			poll.Reset(next.Poll)
 			timing = next
 		}
 	}
@@ -229,4 +227,3 @@ func (w *Watcher) closeWatch() {
 	}
 }
 
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

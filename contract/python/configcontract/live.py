@@ -1,0 +1,349 @@
+"""Running a service on its config file, as config/CONTRACT.md ("Reloading") asks.
+
+Three triggers ask for a reload: a file-system watch on the config's
+directory, a periodic hash check, and a reload signal (SIGUSR1). All of them
+only put a request on one queue; a single worker thread serves the queue, so
+reloads never run concurrently and a burst of requests collapses into few reads.
+
+The directory is watched, not the file: editors and atomic writers replace the
+file by a rename, and a watch on the old inode would go silent. Events for any
+other name in the directory (the writers' temp files) are dropped, except for
+a name the config's symlink passes through: a ConfigMap volume mounts
+config.toml -> ..data/config.toml and swaps ..data in one rename. Events are
+debounced (quiet time before reading), and the periodic check catches whatever
+the watch missed, for example on file systems that deliver no events. When the
+directory itself goes away the watch is set up again as soon as it is back.
+
+New content is judged by the service's own judge; a refused file leaves the
+running config in place, and `status()` gives the /status fields every service
+shares. The orchestrator runs on this; a user's own Python service can too:
+
+    reloader = Reloader(path, judge=my_load, timing=my_timing, log=my_log, reload_signal=sig)
+    reloader.reload("start"); reloader.start()
+    # /status: {"service": NAME, **reloader.status()}
+
+The watch needs `watchfiles` (the `live` extra).
+"""
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import time
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Protocol
+
+from .hashing import sha256
+from .issue import Refused
+from .readfile import read_file
+
+# Returned by _read_settled when the path does not exist.
+_MISSING = None
+
+# How often a watch that is down is tried again: soon enough that a recreated
+# directory is watched well before the next poll, cheap while it stays away.
+_WATCH_RETRY_S = 0.1
+
+
+class Log(Protocol):
+    """What the reloader logs through: a message and fields, one JSON line or the service's own form."""
+
+    def info(self, msg: str, **fields: Any) -> None: ...
+    def error(self, msg: str, **fields: Any) -> None: ...
+
+
+class ReloadSignal(Protocol):
+    """A reload request source (SIGUSR1): wait() blocks until one comes, False once closed."""
+
+    def wait(self) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The pace of reloading: quiet seconds after a change before the file is read, and the hash-check interval."""
+
+    debounce_s: float
+    poll_interval_s: float
+
+
+@dataclass(frozen=True)
+class Applied:
+    """A config the service runs on. Replaced as a whole, never changed in place."""
+
+    config: Any
+    sha256: str
+    loaded_at: datetime
+
+
+def rfc3339(moment: datetime) -> str:
+    """UTC time as RFC 3339 with milliseconds and a Z suffix (how /status writes `loaded_at`)."""
+    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Reloader:
+    """Holds the running config and reloads it on request.
+
+    `lock` guards the state below; it is held only to read or swap it, never
+    during I/O or validation.
+    """
+
+    def __init__(self, path: Path, *, judge: Callable[[bytes], Any], timing: Callable[[Any | None], Timing], log: Log,
+                 reload_signal: ReloadSignal | None = None, watch: bool = True,
+                 on_applied: Callable[[Any], None] = lambda config: None) -> None:
+        """`judge` turns bytes into the service's config or raises Refused (its text is the reason
+        /status gives); `timing` reads the pace from a running config, or gives the defaults for None;
+        `on_applied` runs after a config is swapped in and its log line written (to switch log levels)."""
+        self.path = path
+        self.log = log
+        self._judge = judge
+        self._timing = timing
+        self._on_applied = on_applied
+        self.lock = threading.Lock()
+        self._reload_signal = reload_signal
+        self._watch = watch
+        self._applied: Applied | None = None
+        self._rejected_identity: str | None = None
+        self._reloads = 0
+        self._rejected = 0
+        self._last_error: str | None = None
+        # The hash of the bytes last refused, so the toolkit can tell "rejected my config"
+        # from "has not seen it yet".
+        self._last_rejected_sha: str | None = None
+        self._requests: queue.Queue[str] = queue.Queue()
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    # --- state -------------------------------------------------------------
+
+    @property
+    def applied(self) -> Applied | None:
+        """The running config (one reference read: always a whole config)."""
+        return self._applied
+
+    def timing(self) -> Timing:
+        """The reload pace in force: the running config's, or the defaults before one runs."""
+        applied = self._applied
+        return self._timing(applied.config if applied is not None else None)
+
+    def status(self) -> dict[str, Any]:
+        with self.lock:
+            applied = self._applied
+            return {
+                "config_path": str(self.path),
+                "config_sha256": applied.sha256 if applied else None,
+                "loaded_at": rfc3339(applied.loaded_at) if applied else None,
+                "reloads": self._reloads,
+                "rejected": self._rejected,
+                "last_error": self._last_error,
+                "last_rejected_sha256": self._last_rejected_sha,
+                "config": applied.config if applied else None,
+            }
+
+    # --- one reload --------------------------------------------------------
+
+    def reload(self, trigger: str) -> None:
+        """Read the file; apply it if it is new and valid, else keep the running config."""
+        try:
+            data = self._read_settled()
+            problem = f"config file missing: {self.path}" if data is _MISSING else None
+        except OSError as e:
+            data, problem = _MISSING, f"cannot read config file {self.path}: {e.strerror or e}"
+        sha = None if data is _MISSING else sha256(data)
+        # What a rejection remembers: the bytes, or why there were none.
+        identity = sha if sha is not None else problem
+        with self.lock:
+            if sha is not None and self._applied is not None and sha == self._applied.sha256:
+                if self._rejected_identity is not None:
+                    # The file is back to what runs: the earlier rejection no longer describes it.
+                    self._rejected_identity = None
+                    self._last_error = None
+                    self._last_rejected_sha = None
+                return
+            if identity == self._rejected_identity:
+                return
+        if problem is not None:
+            self._reject(identity, None, problem, trigger)
+            return
+        try:
+            new = self._judge(data)
+        except Refused as e:
+            self._reject(identity, sha, str(e), trigger)
+            return
+        except Exception as e:  # noqa: BLE001
+            # No file may stop the service or leave a reload unanswered: a bug met
+            # while judging one is reported like any other rejection.
+            self._reject(identity, sha, f"internal error while checking the config: {type(e).__name__}: {e}", trigger)
+            return
+        self._apply(new, sha, trigger)
+
+    def _apply(self, new: Any, sha: str, trigger: str) -> None:
+        with self.lock:
+            first = self._applied is None
+            self._applied = Applied(new, sha, datetime.now(timezone.utc))
+            if not first:
+                self._reloads += 1
+            self._last_error = None
+            self._last_rejected_sha = None
+            # A later return of once-rejected bytes is a change again and must be judged again.
+            self._rejected_identity = None
+        self.log.info("Config loaded" if first else "Config reloaded", config_sha256=sha, trigger=trigger)
+        # After the line that reports the load, so a level the config sets never hides that line.
+        self._on_applied(new)
+
+    def _reject(self, identity: str, sha: str | None, error: str, trigger: str) -> None:
+        with self.lock:
+            self._rejected_identity = identity
+            self._rejected += 1
+            self._last_error = error
+            self._last_rejected_sha = sha
+        self.log.error("Config reload rejected", config_sha256=sha, error=error, trigger=trigger)
+
+    def _read_settled(self) -> bytes | None:
+        """The file's bytes once nobody has written it for the debounce time.
+
+        Guards triggers that are not debounced (poll, signal) against reading a
+        file that an in-place writer is still filling. Bounded: a file that never
+        settles is read anyway, and validation judges what was read. Anything but
+        a regular file within the size cap raises FileRefused (an OSError).
+        """
+        quiet = self.timing().debounce_s
+        for _ in range(3):
+            try:
+                before = os.stat(self.path)
+            except FileNotFoundError:
+                return _MISSING
+            age = time.time() - before.st_mtime
+            if 0 <= age < quiet:
+                time.sleep(quiet - age)
+                continue
+            try:
+                data = read_file(self.path)
+            except FileNotFoundError:
+                return _MISSING
+            after = os.stat(self.path)
+            if (after.st_ino, after.st_size, after.st_mtime_ns) == (before.st_ino, before.st_size, before.st_mtime_ns):
+                return data
+        try:
+            return read_file(self.path)
+        except FileNotFoundError:
+            return _MISSING
+
+    # --- triggers ----------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the worker and the triggers (the first load is the caller's `reload("start")`)."""
+        targets = [self._work]
+        if self._reload_signal is not None:
+            targets.append(self._relay_signals)
+        if self._watch:
+            targets.append(self._watch_directory)
+        for target in targets:
+            thread = threading.Thread(target=target, name=target.__name__.strip("_"), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop the worker and the watch; the signal relay ends when its ReloadSignal is closed."""
+        self._stopping.set()
+        self._requests.put("stop")
+        for thread in self._threads:
+            if thread.name != "relay_signals":
+                thread.join(timeout)
+
+    def _relay_signals(self) -> None:
+        assert self._reload_signal is not None
+        while self._reload_signal.wait():
+            self._requests.put("signal")
+
+    def _watch_directory(self) -> None:
+        import watchfiles
+
+        directory = os.path.abspath(self.path.parent)
+        down: str | None = None  # why the watch is down, logged once per reason
+
+        def ours(change: watchfiles.Change, path: str) -> bool:
+            return path == directory or os.path.basename(path) in self._watched_names()
+
+        while not self._stopping.is_set():
+            try:
+                if not os.path.isdir(directory):
+                    raise FileNotFoundError(f"no directory {directory}")
+                watch = watchfiles.watch(
+                    directory,
+                    watch_filter=ours,
+                    stop_event=self._stopping,
+                    recursive=False,
+                    raise_interrupt=False,
+                    step=20,
+                )
+                with closing(watch):
+                    # A change made while no watch was running is found by this first check.
+                    self._requests.put("watch")
+                    if down is not None:
+                        down = None
+                        self.log.info("Config watch restored", directory=directory)
+                    for changes in watch:
+                        self._requests.put("watch")
+                        if any(path == directory for _, path in changes):
+                            # The directory was removed or renamed: this watch would see nothing more.
+                            raise FileNotFoundError(f"directory {directory} removed or renamed")
+            except (OSError, RuntimeError) as e:
+                # Meanwhile the poll keeps working; the watch comes back with the directory.
+                if str(e) != down:
+                    down = str(e)
+                    self.log.error("Config watch failed", directory=directory, error=down)
+                    # What took the watch may have taken the file: look now, not at the next poll.
+                    self._requests.put("watch")
+            self._stopping.wait(_WATCH_RETRY_S)
+
+    def _watched_names(self) -> set[str]:
+        """The config's name and the names in its directory its symlinks pass through (a ConfigMap's ..data)."""
+        names, path = {self.path.name}, self.path
+        for _ in range(8):  # a link to a link, within reason
+            try:
+                target = os.readlink(path)
+            except OSError:  # not a symlink (or gone)
+                break
+            first = Path(target).parts[0] if target else ""
+            if os.path.isabs(target) or first in ("", ".", ".."):
+                break
+            names.add(first)
+            path = path.parent / target
+        return names
+
+    def _work(self) -> None:
+        now = time.monotonic()
+        next_poll = now + self.timing().poll_interval_s
+        watch_due: float | None = None
+        while True:
+            deadline = next_poll if watch_due is None else min(next_poll, watch_due)
+            try:
+                request = self._requests.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                request = None
+            if request == "stop":
+                return
+            now = time.monotonic()
+            if request == "signal":
+                self._reload_logged("signal")
+            elif request == "watch":
+                # Debounce: wait for this much quiet after the latest event.
+                watch_due = now + self.timing().debounce_s
+            if watch_due is not None and time.monotonic() >= watch_due:
+                watch_due = None
+                self._reload_logged("watch")
+            if time.monotonic() >= next_poll:
+                self._reload_logged("poll")
+                next_poll = time.monotonic() + self.timing().poll_interval_s
+            # A reload may have shortened the poll interval.
+            next_poll = min(next_poll, time.monotonic() + self.timing().poll_interval_s)
+
+    def _reload_logged(self, trigger: str) -> None:
+        # The worker must outlive any bug in one reload, or reloading stops for good.
+        try:
+            self.reload(trigger)
+        except Exception as e:  # noqa: BLE001
+            self.log.error("Config reload failed", trigger=trigger, error=f"{type(e).__name__}: {e}")
