@@ -49,6 +49,73 @@ def test_the_scanner_passes_every_check(tmp_path: Path) -> None:
     _assert_all_pass(*conformance(f"{binary} --config {{config}} --addr 127.0.0.1:{{port}}", "--signal"))
 
 
+def built_image(service: str) -> str:
+    """The ref of the service's image as `invoke images.build` makes it (a no-op when it is current)."""
+    result = subprocess.run([sys.executable, "-m", "invoke", "images.build", "--json", "--service", service],
+                            cwd=ROOT, capture_output=True, text=True, timeout=600)
+    if result.returncode != 0:
+        pytest.fail(f"`invoke images.build --service {service}` failed (exit {result.returncode}); the image form "
+                    f"needs Docker:\n{result.stdout[-2000:]}{result.stderr[-2000:]}", pytrace=False)
+    return json.loads(result.stdout)["images"][service]["ref"]
+
+
+@pytest.mark.timeout(900)
+def test_the_scanner_image_passes_every_check() -> None:
+    """The image form: the check's folder is mounted into the container and docker run forwards SIGUSR1."""
+    code, report, stderr = conformance_image(built_image("scanner"), "--config {config} --addr :8080", "--signal")
+    _assert_all_pass(code, report, stderr)
+
+
+@pytest.mark.timeout(900)
+def test_the_orchestrator_image_passes_the_signal_and_file_checks() -> None:
+    # The process form runs all checks on the orchestrator; its image adds the container's own parts:
+    # signals through docker's proxy, the mounted folder removed and recreated, a FIFO on the mount.
+    only = "sigusr1,delete-recreate,hostile-fifo,hostile-at-start"
+    code, report, stderr = conformance_image(built_image("orchestrator"), "--config {config} --port 8080",
+                                             "--signal", "--only", only)
+    assert sorted(c["check"] for c in report["checks"]) == sorted(only.split(","))
+    assert code == 0 and all(c["result"] == "pass" for c in report["checks"]), report
+
+
+def conformance_image(image: str, args: str, *flags: str) -> tuple[int, dict, str]:
+    result = subprocess.run([sys.executable, "-m", "invoke", "conformance", "--image", image, "--args", args,
+                             "--json", *flags], cwd=ROOT, capture_output=True, text=True, timeout=800)
+    try:
+        report = json.loads(result.stdout)
+    except ValueError:
+        pytest.fail(f"no JSON report (exit {result.returncode}):\n{result.stdout}\n{result.stderr}", pytrace=False)
+    leftover = subprocess.run(["docker", "ps", "-aq", "--filter", "label=traderadmin.conformance"],
+                              capture_output=True, text=True).stdout.split()
+    assert not leftover, f"containers left behind: {leftover}"
+    return result.returncode, report, result.stderr
+
+
+def test_image_command_mounts_the_folder_and_maps_config_and_port() -> None:
+    from traderadmin.conformance import render_command
+    from traderadmin.conformance._image import image_command
+
+    template = image_command("me/svc:1", "--config {config} --label {x}", 9000, "run1")
+    argv = render_command(template, config=Path("/host/c/config/config.toml"), port=4321, folder=Path("/host/c"))
+    assert argv[:2] == ["docker", "run"] and "--rm" in argv
+    assert argv[argv.index("-v") + 1] == "/host/c:/conformance"
+    assert argv[argv.index("-p") + 1] == "127.0.0.1:4321:9000"
+    assert argv[argv.index("--label") + 1] == "traderadmin.conformance=run1"
+    assert argv[argv.index("--user") + 1] == f"{os.getuid()}:{os.getgid()}"
+    assert argv[argv.index("me/svc:1") + 1:] == ["--config", "/conformance/config/config.toml", "--label", "{x}"]
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--image", "x", "--args", "--port 8080"], "must contain {config}"),
+    (["--image", "x", "--cmd", "y {config} {port}", "--args", "{config}"], "not both"),
+    (["--image", "x", "--args", "{config}", "--container-port", "70000"], "not a TCP port"),
+])
+def test_image_form_usage_errors(flags: list[str], message: str) -> None:
+    result = subprocess.run([sys.executable, "-m", "invoke", "conformance", *flags], cwd=ROOT,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2 and message in result.stderr + result.stdout, result
+    assert "Traceback" not in result.stderr
+
+
 # A service that gets the endpoints right but breaks the reload contract in the way MODE says.
 BROKEN = r'''
 import hashlib, http.server, json, os, sys, threading, time, tomllib
