@@ -229,7 +229,7 @@ func TestRefusedNamingTheKey(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cerr := judgeErr(t, c.doc)
-			if cerr.Syntax || !names(cerr, c.key) {
+			if cerr.Syntax || !cerr.Names(c.key) {
 				t.Fatalf("want an issue naming %s, got %v", c.key, cerr)
 			}
 			if !strings.Contains(cerr.Error(), c.want) {

@@ -39,6 +39,17 @@ func (e *ConfigError) Error() string {
 	return strings.Join(parts, "; ")
 }
 
+// Names reports whether the error names the dotted key: an issue about that
+// key or about one below it (a list item, a key of that table).
+func (e *ConfigError) Names(key string) bool {
+	for _, is := range e.Issues {
+		if is.Key == key || strings.HasPrefix(is.Key, key+".") {
+			return true
+		}
+	}
+	return false
+}
+
 // syntaxError reports TOML that does not parse, with where it broke.
 func syntaxError(line, col int, msg string) *ConfigError {
 	return &ConfigError{Syntax: true, Issues: []Issue{{

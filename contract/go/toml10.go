@@ -3,6 +3,7 @@ package configcontract
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -189,12 +190,8 @@ func (w *tomlWalk) key(depth int) (int, *walkError) {
 			return 0, w.fail("tables and arrays nest more than %d levels deep, the limit for a config", MaxDepth)
 		}
 		switch c := w.peek(0); {
-		case c == '"':
-			if err := w.basicString(); err != nil {
-				return 0, err
-			}
-		case c == '\'':
-			if err := w.literalString(); err != nil {
+		case c == '"' || c == '\'':
+			if err := w.str(c); err != nil {
 				return 0, err
 			}
 		case isBareKeyByte(c):
@@ -219,16 +216,11 @@ func (w *tomlWalk) value(depth int) *walkError {
 		return w.fail("tables and arrays nest more than %d levels deep, the limit for a config", MaxDepth)
 	}
 	switch w.peek(0) {
-	case '"':
-		if w.peek(1) == '"' && w.peek(2) == '"' {
-			return w.multilineString('"')
+	case '"', '\'':
+		if q := w.peek(0); w.peek(1) == q && w.peek(2) == q {
+			return w.multilineString(q)
 		}
-		return w.basicString()
-	case '\'':
-		if w.peek(1) == '\'' && w.peek(2) == '\'' {
-			return w.multilineString('\'')
-		}
-		return w.literalString()
+		return w.str(w.peek(0))
 	case '[':
 		return w.array(depth)
 	case '{':
@@ -374,44 +366,25 @@ func isFullDate(s string) bool {
 	return true
 }
 
-// basicString reads "...": escapes, no line break, no control characters.
-func (w *tomlWalk) basicString() *walkError {
+// str reads a one-line string: basic ("...", with escapes) or literal
+// ('...', none); no line break, no control characters.
+func (w *tomlWalk) str(quote byte) *walkError {
 	start := w.pos
 	w.pos++
 	for {
 		switch c := w.peek(0); {
 		case w.eof():
 			return w.failAt(start, "a string is not closed before the end of the file")
-		case c == '"':
+		case c == quote:
 			w.pos++
 			return nil
-		case c == '\\':
+		case c == '\\' && quote == '"':
 			if err := w.escape(false); err != nil {
 				return err
 			}
 		case c == '\n' || c == '\r':
-			return w.fail(`a string cannot span lines; use """...""" for text on several lines`)
-		case isControl(c):
-			return w.controlChar()
-		default:
-			w.pos++
-		}
-	}
-}
-
-// literalString reads '...': no escapes, no line break, no control characters.
-func (w *tomlWalk) literalString() *walkError {
-	start := w.pos
-	w.pos++
-	for {
-		switch c := w.peek(0); {
-		case w.eof():
-			return w.failAt(start, "a string is not closed before the end of the file")
-		case c == '\'':
-			w.pos++
-			return nil
-		case c == '\n' || c == '\r':
-			return w.fail(`a string cannot span lines; use '''...''' for text on several lines`)
+			q := strings.Repeat(string(quote), 3)
+			return w.fail("a string cannot span lines; use %s...%s for text on several lines", q, q)
 		case isControl(c):
 			return w.controlChar()
 		default:

@@ -1,49 +1,31 @@
-package configcontract
+package configcontract_test
 
 import (
-	"errors"
 	"os"
-	"path/filepath"
 	"testing"
+
+	"traderadmin.local/configcontract"
+	"traderadmin.local/configcontract/vectors"
 )
 
-func TestValidVectorsPass(t *testing.T) {
-	s := newSchema(t)
-	for _, file := range vectors(t, "valid") {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := s.Judge(data); err != nil {
-				t.Fatalf("refused a valid config: %v", err)
-			}
-		})
+func TestSharedVectors(t *testing.T) {
+	raw, err := os.ReadFile("../../config/schema.json")
+	if err != nil {
+		t.Fatal(err)
 	}
-}
-
-func TestInvalidVectorsAreRefusedNamingTheKey(t *testing.T) {
-	s := newSchema(t)
-	for _, file := range vectors(t, "invalid") {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			want := expectation(t, file)
-			data, err := os.ReadFile(file)
-			if err != nil {
+	s, err := configcontract.CompileSchema(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := vectors.Load("../../tests/vectors")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range all {
+		t.Run(v.Name, func(t *testing.T) {
+			_, err := s.Judge(v.Data)
+			if err := v.Check(err); err != nil {
 				t.Fatal(err)
-			}
-			_, err = s.Judge(data)
-			var cerr *ConfigError
-			if !errors.As(err, &cerr) {
-				t.Fatalf("accepted an invalid config (error %v), expected one naming %s", err, want)
-			}
-			if want == "<syntax>" {
-				if !cerr.Syntax {
-					t.Fatalf("expected a TOML syntax error, got: %v", cerr)
-				}
-				return
-			}
-			if cerr.Syntax || !names(cerr, want) {
-				t.Fatalf("error does not name %s: %v", want, cerr)
 			}
 		})
 	}

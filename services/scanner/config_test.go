@@ -1,14 +1,9 @@
 package main
 
 import (
-	"bufio"
-	"errors"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
-	"traderadmin.local/configcontract"
+	"traderadmin.local/configcontract/vectors"
 )
 
 // vectorsDir holds the configs every judge of a config (toolkit,
@@ -24,87 +19,19 @@ func newParser(t testing.TB) *Parser {
 	return p
 }
 
-// names reports whether err names the dotted key: an issue about that key or
-// about one below it (a list item, a key of that table).
-func names(err *configcontract.ConfigError, key string) bool {
-	for _, is := range err.Issues {
-		if is.Key == key || strings.HasPrefix(is.Key, key+".") {
-			return true
-		}
-	}
-	return false
-}
-
-func vectors(t *testing.T, kind string) []string {
-	t.Helper()
-	files, err := filepath.Glob(filepath.Join(vectorsDir, kind, "*.toml"))
+// The scanner's parser judges the shared vectors exactly as the contract's
+// judge does (and then decodes into typed settings).
+func TestSharedVectors(t *testing.T) {
+	all, err := vectors.Load(vectorsDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) == 0 {
-		t.Fatalf("no test vectors in %s: the shared vectors must be present", filepath.Join(vectorsDir, kind))
-	}
-	return files
-}
-
-func TestValidVectorsLoad(t *testing.T) {
 	p := newParser(t)
-	for _, file := range vectors(t, "valid") {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			data, err := os.ReadFile(file)
-			if err != nil {
+	for _, v := range all {
+		t.Run(v.Name, func(t *testing.T) {
+			_, err := p.Parse(v.Data)
+			if err := v.Check(err); err != nil {
 				t.Fatal(err)
-			}
-			if _, err := p.Parse(data); err != nil {
-				t.Fatalf("rejected a valid config: %v", err)
-			}
-		})
-	}
-}
-
-// expectation reads the `# expect: <key>` first line of an invalid vector.
-func expectation(t *testing.T, file string) string {
-	t.Helper()
-	f, err := os.Open(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	line, err := bufio.NewReader(f).ReadString('\n')
-	if err != nil && line == "" {
-		t.Fatalf("reading the first line: %v", err)
-	}
-	// A vector may start with a byte-order mark: it is what that vector tests.
-	key, ok := strings.CutPrefix(strings.TrimSpace(strings.TrimPrefix(line, "\uFEFF")), "# expect:")
-	key = strings.TrimSpace(key)
-	if !ok || key == "" {
-		t.Fatalf("first line %q is not `# expect: <dotted.key>` or `# expect: <syntax>`", strings.TrimSpace(line))
-	}
-	return key
-}
-
-func TestInvalidVectorsAreRejectedNamingTheKey(t *testing.T) {
-	p := newParser(t)
-	for _, file := range vectors(t, "invalid") {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			want := expectation(t, file)
-			data, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = p.Parse(data)
-			var cerr *configcontract.ConfigError
-			if !errors.As(err, &cerr) {
-				t.Fatalf("accepted an invalid config (error %v), expected one naming %s", err, want)
-			}
-			if want == "<syntax>" {
-				if !cerr.Syntax {
-					t.Fatalf("expected a TOML syntax error, got: %v", cerr)
-				}
-				return
-			}
-			if cerr.Syntax || !names(cerr, want) {
-				t.Fatalf("error does not name %s: %v", want, cerr)
 			}
 		})
 	}

@@ -226,4 +226,3 @@ func (w *Watcher) closeWatch() {
 		w.fsw = nil
 	}
 }
-

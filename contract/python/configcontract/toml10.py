@@ -181,10 +181,8 @@ class _Walk:
             if depth + parts >= MAX_DEPTH:
                 raise self.fail(_DEEP, rule="depth")
             c = self.peek()
-            if c == '"':
-                self.basic_string()
-            elif c == "'":
-                self.literal_string()
+            if c in ('"', "'"):
+                self.string(c)
             elif bare := _BARE.match(self.s, self.pos):
                 self.pos = bare.end()
             else:
@@ -202,10 +200,8 @@ class _Walk:
         if c in ('"', "'"):
             if self.s.startswith(c * 3, self.pos):
                 self.multiline_string(c)
-            elif c == '"':
-                self.basic_string()
             else:
-                self.literal_string()
+                self.string(c)
         elif c == "[":
             self.array(depth)
         elif c == "{":
@@ -281,44 +277,28 @@ class _Walk:
         if at >= 0 and token[at + 5 : at + 6] != ":":
             raise self.fail("a time without seconds is TOML 1.1; TOML 1.0 needs HH:MM:SS", start + at)
 
-    def basic_string(self) -> None:
+    def string(self, quote: str) -> None:
+        """"..." (escapes) or '...' (none), on one line."""
         start = self.pos
         self.pos += 1
+        run = _BASIC_RUN if quote == '"' else _LITERAL_RUN
         while True:
-            if run := _BASIC_RUN.match(self.s, self.pos):
-                self.pos = run.end()
+            if m := run.match(self.s, self.pos):
+                self.pos = m.end()
             c = self.peek()
             if c == "":
                 raise self.fail("a string is not closed before the end of the file", start)
-            if c == '"':
+            if c == quote:
                 self.pos += 1
                 return
-            if c == "\\":
+            if c == "\\" and quote == '"':
                 self.escape(multiline=False)
             elif c in "\r\n":
-                raise self.fail('a string cannot span lines; use """...""" for text on several lines')
+                raise self.fail(f"a string cannot span lines; use {quote * 3}...{quote * 3} for text on several lines")
             elif _is_control(c):
                 raise self.control_char()
             else:
                 self.pos += 1  # a tab
-
-    def literal_string(self) -> None:
-        start = self.pos
-        self.pos += 1
-        while True:
-            if run := _LITERAL_RUN.match(self.s, self.pos):
-                self.pos = run.end()
-            c = self.peek()
-            if c == "":
-                raise self.fail("a string is not closed before the end of the file", start)
-            if c == "'":
-                self.pos += 1
-                return
-            if c in "\r\n":
-                raise self.fail("a string cannot span lines; use '''...''' for text on several lines")
-            if _is_control(c):
-                raise self.control_char()
-            self.pos += 1  # a tab
 
     def multiline_string(self, quote: str) -> None:
         """\"\"\"...\"\"\" (escapes) or '''...''' (none); up to two quotes may end the text before the closing three."""
