@@ -1,5 +1,5 @@
-"""The baked app really builds (Go tests, Wails bindings, svelte-check, the front-end and Go
-builds) and judges the shared config vectors like the toolkit and the services.
+"""The baked app really builds (Go tests, Wails bindings, svelte-check, the front end's component
+tests, the front-end and Go builds) and judges the shared config vectors like the toolkit and the services.
 
 Slow (a few minutes cold): it runs npm ci and compiles against WebKitGTK. It
 needs Go, npm, the WebKitGTK development files and the pinned Wails CLI, and
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "config" / "schema.json"
 VECTORS = ROOT / "tests" / "vectors"
 
-STEPS = ["go test ./internal/...", "wails generate module", "npm ci", "svelte-check", "vite build", "go vet", "go build"]
+STEPS = ["go test ./internal/...", "wails generate module", "npm ci", "svelte-check", "vitest", "vite build", "go vet", "go build"]
 
 
 @pytest.fixture(scope="module")

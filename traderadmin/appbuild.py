@@ -104,7 +104,7 @@ class StepResult:
 
 
 def verify(app_dir: Path) -> list[StepResult]:
-    """Everything short of `wails build`: Go tests, bindings, svelte-check, the front-end build, the Go build."""
+    """Everything short of `wails build`: Go tests, bindings, svelte-check, component tests, the front-end build, the Go build."""
     read_project(app_dir)
     appenv.ensure_build_prerequisites()
     tags = ("desktop", "production", *appenv.build_tags())
@@ -115,6 +115,8 @@ def verify(app_dir: Path) -> list[StepResult]:
         ("wails generate module", lambda: generate_bindings(app_dir)),
         ("npm ci", lambda: _run_step("npm ci", ["npm", "ci", "--no-audit", "--no-fund"], frontend)),
         ("svelte-check", lambda: _run_step("svelte-check", ["npm", "run", "check"], frontend)),
+        # Component tests (vitest, jsdom, the Go bindings mocked): after the bindings exist.
+        ("vitest", lambda: _run_step("vitest", ["npm", "test"], frontend, {**os.environ, "CI": "true"})),
         ("vite build", lambda: _run_step("vite build", ["npm", "run", "build"], frontend)),
         ("go vet", lambda: _run_step("go vet", ["go", "vet", "-tags", ",".join(tags), "./..."], app_dir)),
         ("go build", lambda: _run_step("go build", ["go", "build", "-tags", ",".join(tags), "-o", os.devnull, "."], app_dir)),
