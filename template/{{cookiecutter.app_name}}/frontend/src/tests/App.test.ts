@@ -209,6 +209,21 @@ describe('bad states', () => {
     expect(screen.getByTestId('field-scanner.workers')).toHaveValue('8')
   })
 
+  it('takes the change event of its own Save as no news', async () => {
+    fake.api.save.mockImplementation(async () => {
+      fake.emit('config:changed', { sha256: NEW }) // the watcher sees our write before Save returns
+      return { path: '/tmp/config/config.toml', sha256: NEW, previousSha256: OLD, backup: 'config.toml.bak', written: true }
+    })
+    await opened()
+    await typeInto('field-scanner.workers', '8')
+    await waitFor(() => expect(screen.getByTestId('save')).toBeEnabled())
+    fake.api.form.mockResolvedValue(sampleForm({ sha256: NEW }))
+    await userEvent.click(screen.getByTestId('save'))
+    await userEvent.click(await screen.findByTestId('diff-confirm'))
+    await waitFor(() => expect(fake.api.push).toHaveBeenCalled())
+    expect(screen.queryByTestId('banner-changed')).not.toBeInTheDocument()
+  })
+
   it('on a change on disk with no edits: reloads quietly', async () => {
     await opened()
     fake.api.form.mockResolvedValue(sampleForm({ sha256: NEW }))
