@@ -19,7 +19,7 @@ BAD_NAMES = ["", "1Trader", "Trader Admin", "../evil", "Träder", "a" * 65, "Tra
 # Files whose braces belong to Svelte, TypeScript or Go, not to Jinja.
 VERBATIM = [p.relative_to(PROJECT) for p in sorted((PROJECT / "frontend" / "src").rglob("*")) if p.is_file()] + [
     p.relative_to(PROJECT) for p in sorted((PROJECT / "internal").rglob("*")) if p.is_file()
-]
+] + [p.relative_to(PROJECT) for p in sorted((PROJECT / "console").rglob("*")) if p.is_file()]
 
 
 @pytest.fixture(params=GOOD_NAMES)
@@ -52,6 +52,11 @@ def test_svelte_typescript_and_go_braces_survive(baked):
     for svelte_syntax in ("{#each view.sections as s, i (s.name)}", "{/each}", "{#if view}", "{/if}", "{section}"):
         assert svelte_syntax in app_svelte
     assert "[]Problem{{Path:" in (baked.path / "internal" / "config" / "config_test.go").read_text()
+
+
+def test_the_console_tests_judge_the_repositorys_schema():
+    """The back end's Go tests run in a rendered app, away from config/; their copy must not drift."""
+    assert (PROJECT / "console" / "testdata" / "schema.json").read_bytes() == (scaffold.CONTRACT_DIR.parent.parent / "config" / "schema.json").read_bytes()
 
 
 def test_the_app_gets_an_exact_copy_of_the_config_contract(baked):
