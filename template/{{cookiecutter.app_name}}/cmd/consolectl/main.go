@@ -6,6 +6,7 @@
 //	consolectl [flags] save [-confirm-live] [-base SHA] KEY=VALUE...
 //	consolectl [flags] push [-confirm-live]
 //	consolectl [flags] services
+//	consolectl [flags] restart|stop|start SERVICE
 //	consolectl [flags] bench -n 20 -key scanner.workers -values 4,5
 //
 // The config and schema are found as the app finds them (-config, -schema,
@@ -38,7 +39,7 @@ func main() {
 	contextFlag := global.String("context", "", "kube context (default: as the toolkit chooses it)")
 	namespaceFlag := global.String("namespace", "", "namespace of the stack (default: as the toolkit chooses it)")
 	global.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: consolectl [-config P] [-schema P] [-context C] [-namespace N] check|save|push|services|bench ...")
+		fmt.Fprintln(os.Stderr, "usage: consolectl [-config P] [-schema P] [-context C] [-namespace N] check|save|push|services|restart|stop|start|bench ...")
 		global.PrintDefaults()
 	}
 	global.Parse(os.Args[1:])
@@ -81,6 +82,12 @@ func main() {
 	case "services":
 		res, err := c.Services()
 		done(res, err, false)
+	case "restart", "stop", "start":
+		if len(args) != 1 {
+			fail(2, fmt.Errorf("usage: consolectl %s orchestrator|scanner|config-writer", cmd))
+		}
+		do := map[string]func(string) error{"restart": c.Restart, "stop": c.StopService, "start": c.StartService}[cmd]
+		done(map[string]string{cmd: args[0]}, do(args[0]), false)
 	case "bench":
 		bench(c, args)
 	default:
