@@ -37,7 +37,7 @@ export const api = {
   restore: async (id: string, confirmLive: boolean): Promise<SaveResult> =>
     (await Go.Restore(id, confirmLive)) as unknown as SaveResult,
   cluster: async (): Promise<ClusterInfo> => (await Go.Cluster()) as unknown as ClusterInfo,
-  push: async (): Promise<PushResult> => (await Go.Push()) as unknown as PushResult,
+  push: async (confirmLive: boolean): Promise<PushResult> => (await Go.Push(confirmLive)) as unknown as PushResult,
   services: async (): Promise<Service[]> => ((await Go.Services()) ?? []) as unknown as Service[],
   restart: (service: string): Promise<void> => Go.Restart(service),
   stop: (service: string): Promise<void> => Go.Stop(service),

@@ -30,6 +30,8 @@ export interface Field {
   pattern?: string
   minItems?: number | null
   maxItems?: number | null
+  uniqueItems?: boolean
+  allowed?: string // what it accepts, in words ("a whole number from 1 to 100")
   default?: Value
   value?: Value
   secret?: boolean
@@ -39,6 +41,7 @@ export interface Field {
 export interface Tab {
   name: string
   title: string
+  description?: string
   fields: Field[]
 }
 
@@ -84,6 +87,7 @@ export interface ClusterInfo {
   context: string
   namespace: string
   server: string
+  why?: string // why this context was chosen
   reachable: boolean
   error: string
 }
@@ -102,7 +106,10 @@ export interface PushResult {
   sha256: string
   ok: boolean
   seconds: number
+  written?: boolean // false: the volume held these bytes already
   services: ServiceConfirm[] | null
+  needsLiveConfirm?: boolean // the file trades LIVE and the stack does not: ask, then Push(true)
+  error?: string // why it is not ok, in words
 }
 
 export interface Pod {
@@ -111,6 +118,7 @@ export interface Pod {
   ready: boolean
   restarts: number
   startedAt: string
+  reason?: string // why a container waits (CrashLoopBackOff, ...)
 }
 
 export interface Service {
@@ -121,6 +129,8 @@ export interface Service {
   configSha256: string
   fileSha256: string
   inSync: boolean
+  lastError?: string
+  missing?: boolean // no such Deployment: lastError says how to deploy it
 }
 
 export interface LogLine {
@@ -143,6 +153,7 @@ export interface UIState {
   banner: string
   dialog: string
   rects: Record<string, Rect>
+  extra?: Record<string, unknown>
 }
 
 export interface RenderReport {

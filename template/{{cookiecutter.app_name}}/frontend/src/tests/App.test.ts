@@ -27,7 +27,8 @@ describe('the form', () => {
   it('draws a tab per section plus Services, and reports the drawn tabs once painted', async () => {
     await opened()
     for (const t of ['tab-scanner', 'tab-trading', 'tab-ibkr', 'tab-services']) expect(screen.getByTestId(t)).toBeInTheDocument()
-    expect(fake.api.rendered).toHaveBeenCalledWith({ tabs: 3, fields: 6, sha256: OLD, error: '' })
+    expect(fake.api.rendered).toHaveBeenCalledWith({ tabs: 3, fields: 7, sha256: OLD, error: '' })
+    expect(screen.getByText(/a whole number from 1 to 64/)).toBeInTheDocument()
     expect(screen.getByText('s')).toHaveClass('unit')
   })
 
@@ -74,6 +75,14 @@ describe('the form', () => {
     await waitFor(() => expect(fake.api.check).toHaveBeenLastCalledWith({ 'scanner.universe': ['AAPL', 'NVDA', 'TSLA'] }))
     await userEvent.click(screen.getByTestId('remove-scanner.universe-0'))
     await waitFor(() => expect(fake.api.check).toHaveBeenLastCalledWith({ 'scanner.universe': ['NVDA', 'TSLA'] }))
+  })
+
+  it('offers the choices of an array whose items are an enum', async () => {
+    await opened()
+    await userEvent.click(screen.getByTestId('add-schedule.trading_days'))
+    await waitFor(() => expect(fake.api.check).toHaveBeenLastCalledWith({ 'schedule.trading_days': ['MON', 'TUE'] }))
+    await userEvent.selectOptions(screen.getByTestId('field-schedule.trading_days-1'), 'WED')
+    await waitFor(() => expect(fake.api.check).toHaveBeenLastCalledWith({ 'schedule.trading_days': ['MON', 'WED'] }))
   })
 
   it('toggles a bool and edits a string', async () => {
@@ -180,6 +189,21 @@ describe('save and push', () => {
     expect(fake.api.push).not.toHaveBeenCalled()
   })
 
+  it('asks before pushing a LIVE file onto a stack that runs PAPER, then pushes with the yes', async () => {
+    fake.api.push.mockImplementation(async (confirmLive: boolean) =>
+      confirmLive
+        ? { sha256: NEW, ok: true, seconds: 0.2, services: [] }
+        : { sha256: NEW, ok: false, seconds: 0, services: [], needsLiveConfirm: true, error: 'the file trades LIVE; the stack runs PAPER' },
+    )
+    await opened()
+    await userEvent.click(screen.getByTestId('push'))
+    expect(await screen.findByTestId('dialog-live')).toHaveTextContent('Push a LIVE config to the cluster?')
+    expect(fake.api.push).toHaveBeenCalledWith(false)
+    await userEvent.click(screen.getByTestId('confirm-live'))
+    await waitFor(() => expect(fake.api.push).toHaveBeenLastCalledWith(true))
+    expect(await screen.findByTestId('push-progress')).toHaveTextContent('every service confirmed')
+  })
+
   it('undo restores a chosen backup, then pushes it', async () => {
     await opened()
     await userEvent.click(screen.getByTestId('backups'))
@@ -246,6 +270,22 @@ describe('services', () => {
     await userEvent.click(screen.getByTestId('stop-orchestrator'))
     expect(fake.api.stop).toHaveBeenCalledWith('orchestrator')
     expect(screen.getByTestId('start-orchestrator')).toBeDisabled() // it runs: nothing to start
+  })
+
+  it("shows a service's last error, a waiting pod's reason, and a missing Deployment", async () => {
+    const [orchestrator, scanner] = sampleServices()
+    fake.api.services.mockResolvedValue([
+      { ...orchestrator, replicas: 0, ready: 0, pods: [], missing: true, lastError: 'no orchestrator Deployment in namespace x: `invoke deploy --namespace x` starts the stack' },
+      { ...scanner, lastError: 'scanner.workers: 0 is below the minimum 1', pods: [{ ...scanner.pods![0], ready: false, reason: 'CrashLoopBackOff' }] },
+      { name: 'config-writer', replicas: 1, ready: 1, configSha256: '', fileSha256: OLD, inSync: true, pods: [] },
+    ])
+    await opened()
+    await userEvent.click(screen.getByTestId('tab-services'))
+    expect(await screen.findByTestId('service-orchestrator')).toHaveTextContent('not deployed')
+    expect(screen.getByTestId('last-error-orchestrator')).toHaveTextContent('invoke deploy --namespace x')
+    expect(screen.getByTestId('last-error-scanner')).toHaveTextContent('below the minimum 1')
+    expect(screen.getByTestId('pod-scanner-abc')).toHaveTextContent('Running (CrashLoopBackOff)')
+    expect(screen.getByTestId('service-config-writer')).toHaveTextContent('runs no config')
   })
 
   it('follows a service log', async () => {

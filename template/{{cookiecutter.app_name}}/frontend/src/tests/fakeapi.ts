@@ -18,9 +18,10 @@ export function sampleForm(overrides: Partial<Form> = {}): Form {
         name: 'scanner',
         title: 'Scanner',
         fields: [
-          { key: 'scanner.workers', label: 'Workers', description: 'Parallel scans', kind: 'int', unit: '', minimum: 1, maximum: 64, default: 4, value: 4 },
+          { key: 'scanner.workers', label: 'Workers', description: 'Parallel scans', kind: 'int', unit: '', minimum: 1, maximum: 64, default: 4, value: 4, allowed: 'a whole number from 1 to 64' },
           { key: 'scanner.interval_s', label: 'Interval', description: 'Seconds between scans', kind: 'float', unit: 's', exclusiveMinimum: 0, value: 30 },
           { key: 'scanner.universe', label: 'Universe', description: 'Symbols', kind: 'array', itemKind: 'string', unit: '', value: ['AAPL', 'MSFT'] },
+          { key: 'schedule.trading_days', label: 'Trading days', description: 'Days', kind: 'array', itemKind: 'string', unit: '', enum: ['MON', 'TUE', 'WED'], uniqueItems: true, value: ['MON'] },
         ],
       },
       {
