@@ -172,18 +172,18 @@ type LogLine struct {
 }
 
 // FollowLogs streams the service's log lines to emit until ctx ends. When
-// the pods change (a restart), it follows the new ones.
+// the pods change (a restart), it follows the new ones from their start; a
+// stream that broke is picked up again from where it stopped.
 func (c *Client) FollowLogs(ctx context.Context, name string, tail int64, emit func(LogLine)) error {
 	if err := checkName(name); err != nil {
 		return err
 	}
-	following := map[string]bool{}
 	var mu sync.Mutex
+	following := map[string]bool{}
+	lastSeen := map[string]time.Time{}
 	for first := true; ; first = false {
 		pods, err := c.pods(ctx, name)
-		if err != nil && !first {
-			pods = nil
-		} else if err != nil {
+		if err != nil && first {
 			return err
 		}
 		for _, p := range pods {
@@ -193,13 +193,20 @@ func (c *Client) FollowLogs(ctx context.Context, name string, tail int64, emit f
 				continue
 			}
 			following[p.Name] = true
-			mu.Unlock()
 			opts := &corev1.PodLogOptions{Container: name, Follow: true}
-			if first {
+			if seen, ok := lastSeen[p.Name]; ok {
+				opts.SinceTime = &metav1.Time{Time: seen}
+			} else if first {
 				opts.TailLines = &tail
 			}
+			mu.Unlock()
 			go func(pod string) {
-				defer func() { mu.Lock(); delete(following, pod); mu.Unlock() }()
+				defer func() {
+					mu.Lock()
+					following[pod] = false
+					lastSeen[pod] = time.Now()
+					mu.Unlock()
+				}()
 				stream, err := c.Kube.CoreV1().Pods(c.Namespace).GetLogs(pod, opts).Stream(ctx)
 				if err != nil {
 					if ctx.Err() == nil {
@@ -211,6 +218,9 @@ func (c *Client) FollowLogs(ctx context.Context, name string, tail int64, emit f
 				sc := bufio.NewScanner(stream)
 				sc.Buffer(make([]byte, 64*1024), 1024*1024)
 				for sc.Scan() {
+					mu.Lock()
+					lastSeen[pod] = time.Now()
+					mu.Unlock()
 					emit(LogLine{Pod: pod, Line: sc.Text()})
 				}
 			}(p.Name)
@@ -218,7 +228,7 @@ func (c *Client) FollowLogs(ctx context.Context, name string, tail int64, emit f
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(time.Second):
+		case <-time.After(2 * time.Second):
 		}
 	}
 }
