@@ -130,6 +130,21 @@ func (c *Console) UseClient(cl *cluster.Client, info cluster.Info) {
 	c.client, c.info = cl, info
 }
 
+// clusterErr turns a failed cluster call into the cluster's own story when
+// it no longer answers (then the error says how to bring it back).
+func (c *Console) clusterErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	c.mu.Lock()
+	c.client = nil
+	c.mu.Unlock()
+	if _, info := c.connect(); !info.Reachable {
+		return fmt.Errorf("%s", info.Error)
+	}
+	return err
+}
+
 func (c *Console) needClient() (*cluster.Client, error) {
 	cl, info := c.connect()
 	if cl == nil {
@@ -159,10 +174,11 @@ func (c *Console) Push(confirmLive bool) (*cluster.PushResult, error) {
 		return nil, refusal("config.toml is invalid, so it was not pushed", v.problems)
 	}
 	doc, _ := configcontract.Parse(data)
-	return cl.Push(context.Background(), data, configcontract.Hash(data), cluster.PushOptions{
+	res, err := cl.Push(context.Background(), data, configcontract.Hash(data), cluster.PushOptions{
 		Timeout: c.opt.PushTimeout, ConfirmLive: confirmLive, NewMode: modeOf(doc),
 		Progress: func(p cluster.PushResult) { c.opt.Emit(EventPushProgress, p) },
 	})
+	return res, c.clusterErr(err)
 }
 
 // Services lists the stack's services against the local file's hash.
@@ -177,7 +193,8 @@ func (c *Console) Services() ([]cluster.Service, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return cl.Services(ctx, sha)
+	services, err := cl.Services(ctx, sha)
+	return services, c.clusterErr(err)
 }
 
 // Restart rolls a service's pods.
@@ -202,7 +219,7 @@ func (c *Console) withClient(do func(context.Context, *cluster.Client) error) er
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	return do(ctx, cl)
+	return c.clusterErr(do(ctx, cl))
 }
 
 // FollowLogs streams a service's log lines as "logs:<service>" events
