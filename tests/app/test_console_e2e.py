@@ -91,7 +91,7 @@ def test_a_person_edits_saves_pushes_and_restarts_the_scanner(stack: Gate, binar
                                                               tmp_path: Path) -> None:
     shutil.rmtree(REPORT, ignore_errors=True)
     result: dict = {"namespace": stack.namespace, "context": stack.context, "binary_bytes": binary.size_bytes,
-                    "build_seconds": round(binary.seconds, 1), "steps": []}
+                    "build_seconds": round(binary.seconds, 1)}
     files = stack.files
     data, before_sha = _file(stack)
     assert b"workers = 4" in data, "the run's config starts from the schema default scanner.workers = 4"
