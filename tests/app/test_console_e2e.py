@@ -4,7 +4,8 @@ with real X input against the stack on the live cluster, as a person would use i
 It builds the app from the template (as `invoke bootstrap` + `invoke app.build` do), deploys
 the stack into a namespace of its own (the acceptance gate's code: steps/gate.py), opens the
 window, and: changes a value; enters a bad one and sees its error; saves and pushes and sees
-both services confirm the new hash; restarts the scanner and sees it come back on that hash.
+both services confirm the new hash; restarts the scanner and sees it come back on that hash;
+follows the scanner's log.
 Every step leaves a screenshot in reports/app-e2e/ (a CI artifact), with result.json holding
 the measured times (first paint, Save click until both services confirm).
 
@@ -22,24 +23,13 @@ from pathlib import Path
 import pytest
 
 from steps.gate import Gate, GateUnavailable, close_gate, open_gate
-from traderadmin import appbuild, appdrive, deploy, scaffold
+from traderadmin import appbuild, appdrive, deploy
 from traderadmin.config import read, sha256
 
-ROOT = Path(__file__).resolve().parents[2]
-REPORT = ROOT / "reports" / "app-e2e"
-APP = "TraderAdmin"
+from apphelpers import APP, REPORTS
+
+REPORT = REPORTS / "app-e2e"
 SERVICES = ("orchestrator", "scanner")
-
-pytestmark = [pytest.mark.cluster, pytest.mark.timeout(3000)]
-
-
-@pytest.fixture(scope="module")
-def display_tools() -> None:
-    """Checked first, so a machine without a virtual display fails before minutes of building."""
-    try:
-        appdrive.require_display_tools()
-    except appdrive.DriveError as e:
-        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +45,6 @@ def stack(display_tools, tmp_path_factory: pytest.TempPathFactory):
         yield g
     finally:
         close_gate(g)
-
-
-@pytest.fixture(scope="module")
-def binary(display_tools, tmp_path_factory: pytest.TempPathFactory) -> appbuild.BuildResult:
-    made = scaffold.render(tmp_path_factory.mktemp("e2e-app"), APP)
-    return appbuild.build(made.path)
 
 
 def _file(stack: Gate) -> tuple[bytes, str]:
@@ -151,6 +135,13 @@ def test_a_person_edits_saves_pushes_and_restarts_the_scanner(stack: Gate, binar
                    stack.deadline(180), interval=0.2)
             result["scanner_restart_s"] = round(time.monotonic() - restarted, 1)
             w.screenshot("scanner-restarted")
+
+            # 5. Follow the new scanner's log in the window.
+            w.click("follow-scanner")
+            w.wait("a line of the scanner's log", lambda s: "log-scanner-line" in s["rects"], 30)
+            w.screenshot("scanner-logs")
+            w.click("follow-scanner")
+            w.wait("the log pane closed", lambda s: "logs-scanner" not in s["rects"])
             result["screenshots"] = [p.name for p in w.taken]
     finally:
         REPORT.mkdir(parents=True, exist_ok=True)
