@@ -49,8 +49,13 @@ def test_svelte_typescript_and_go_braces_survive(baked):
     for rel in VERBATIM:
         assert (baked.path / rel).read_bytes() == (PROJECT / rel).read_bytes(), f"{rel} was changed by rendering"
     app_svelte = (baked.path / "frontend" / "src" / "App.svelte").read_text()
-    for svelte_syntax in ("{#each view.sections as s, i (s.name)}", "{/each}", "{#if view}", "{/if}", "{section}"):
+    for svelte_syntax in ("{#each form.tabs ?? [] as t (t.name)}", "{/each}", "{#if form}", "{/if}", "{#snippet actions()}",
+                          "{/snippet}"):
         assert svelte_syntax in app_svelte
+    assert "{@render children()}" in (baked.path / "frontend" / "src" / "lib" / "Dialog.svelte").read_text()
+    # Rendered by Jinja (outside _copy_without_render) yet it must come out unchanged.
+    for rel in ("frontend/vitest.config.ts", "frontend/package.json"):
+        assert (baked.path / rel).read_bytes() == (PROJECT / rel).read_bytes(), f"{rel} was changed by rendering"
     assert "[]Problem{{Path:" in (baked.path / "internal" / "config" / "config_test.go").read_text()
 
 
