@@ -60,8 +60,8 @@ def test_wails_generated_typescript_models_from_the_go_structs(built):
                         "export class ServiceConfirm", "export class Service", "export class Info"):
         assert declaration in models, declaration
     for signature in ("export function Form():Promise<console.Form>;",
-                      "export function Check(arg1:Record<string, any>):Promise<console.Judgement>;",
-                      "export function Save(arg1:Record<string, any>,arg2:string,arg3:boolean):Promise<console.SaveResult>;",
+                      "export function Check(arg1:{[key: string]: any}):Promise<console.Judgement>;",
+                      "export function Save(arg1:{[key: string]: any},arg2:string,arg3:boolean):Promise<console.SaveResult>;",
                       "export function Push(arg1:boolean):Promise<cluster.PushResult>;",
                       "export function Services():Promise<Array<cluster.Service>>;",
                       "export function ReportUI(arg1:console.UIState):Promise<void>;"):

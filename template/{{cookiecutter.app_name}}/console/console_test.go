@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"k8s.io/client-go/kubernetes/fake"
-
 	"traderadmin.local/console/cluster"
 )
 
@@ -25,7 +23,8 @@ func TestAnInvalidFileIsNeverPushed(t *testing.T) {
 	text := strings.Replace(readFile(t, path), "workers = 4", "workers = 0", 1)
 	os.WriteFile(path, []byte(text), 0o644)
 	c := &Console{Config: cfg, opt: Options{Emit: func(string, any) {}}, logs: map[string]context.CancelFunc{}}
-	c.UseClient(&cluster.Client{Kube: fake.NewSimpleClientset(), Exec: noExec{t}, Namespace: "x"}, cluster.Info{Reachable: true})
+	// No API calls and no exec: a nil Kube would panic if the push reached it.
+	c.UseClient(&cluster.Client{Exec: noExec{t}, Namespace: "x"}, cluster.Info{Reachable: true})
 	_, err := c.Push(false)
 	if err == nil || !strings.Contains(err.Error(), "not pushed") || !strings.Contains(err.Error(), "scanner.workers: 0 is less than the minimum of 1") {
 		t.Fatalf("got %v", err)

@@ -10,8 +10,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/httpstream"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/tools/remotecommand"
@@ -35,7 +33,7 @@ type Execer interface {
 
 // Client is one namespace of one cluster.
 type Client struct {
-	Kube      kubernetes.Interface
+	Kube      Kube
 	Exec      Execer
 	Namespace string
 	Context   string
@@ -59,14 +57,14 @@ func Connect(ctx context.Context, choice Choice) (*Client, Info) {
 	// Push polls /status every few tens of milliseconds: client-go's default
 	// rate limit (5/s) would make the poll the slowest part.
 	cfg.QPS, cfg.Burst = 200, 400
-	kube, err := kubernetes.NewForConfig(cfg)
+	kube, err := newRestKube(cfg)
 	if err != nil {
 		info.Error = fmt.Sprintf("cannot use context %q: %v", choice.Context, err)
 		return nil, info
 	}
 	probe, cancel := context.WithTimeout(ctx, 4*time.Second)
 	defer cancel()
-	if _, err := kube.CoreV1().RESTClient().Get().AbsPath("/version").Do(probe).Raw(); err != nil {
+	if err := kube.version(probe); err != nil {
 		info.Error = fmt.Sprintf("the cluster of context %s (%s) does not answer: %v. Fix: %s; then press Retry",
 			choice.Context, cfg.Host, short(err), StartHint(choice.Context))
 		return nil, info
@@ -87,17 +85,16 @@ func short(err error) string {
 // servers that refuse it, as kubectl does.
 type restExec struct {
 	cfg  *rest.Config
-	kube kubernetes.Interface
+	kube *restKube
 }
 
 func (e *restExec) Exec(ctx context.Context, namespace, pod, container string, argv []string) (string, string, error) {
-	req := e.kube.CoreV1().RESTClient().Post().Resource("pods").Name(pod).Namespace(namespace).SubResource("exec").
-		VersionedParams(&corev1.PodExecOptions{Container: container, Command: argv, Stdout: true, Stderr: true}, scheme.ParameterCodec)
-	ws, err := remotecommand.NewWebSocketExecutor(e.cfg, "GET", req.URL().String())
+	u := e.kube.execURL(namespace, pod, &corev1.PodExecOptions{Container: container, Command: argv, Stdout: true, Stderr: true})
+	ws, err := remotecommand.NewWebSocketExecutor(e.cfg, "GET", u.String())
 	if err != nil {
 		return "", "", err
 	}
-	spdy, err := remotecommand.NewSPDYExecutor(e.cfg, http.MethodPost, req.URL())
+	spdy, err := remotecommand.NewSPDYExecutor(e.cfg, http.MethodPost, u)
 	if err != nil {
 		return "", "", err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -13,6 +14,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
 	restclient "k8s.io/client-go/rest"
 	k8stesting "k8s.io/client-go/testing"
@@ -82,7 +85,7 @@ func newStack(objects ...runtime.Object) *stack {
 		data, _ := json.Marshal(body)
 		return true, response(data), nil
 	})
-	s.client = &Client{Kube: s.kube, Exec: s, Namespace: ns, Context: "test"}
+	s.client = &Client{Kube: clientsetKube{s.kube}, Exec: s, Namespace: ns, Context: "test"}
 	return s
 }
 
@@ -114,3 +117,31 @@ type failing struct{ err error }
 
 func (f failing) DoRaw(context.Context) ([]byte, error)         { return nil, f.err }
 func (f failing) Stream(context.Context) (io.ReadCloser, error) { return nil, f.err }
+
+// clientsetKube puts a typed clientset (here client-go's fake) behind Kube.
+type clientsetKube struct{ cs kubernetes.Interface }
+
+func (k clientsetKube) Pods(ctx context.Context, namespace, selector string) ([]corev1.Pod, error) {
+	list, err := k.cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return nil, err
+	}
+	return list.Items, nil
+}
+
+func (k clientsetKube) Deployment(ctx context.Context, namespace, name string) (*appsv1.Deployment, error) {
+	return k.cs.AppsV1().Deployments(namespace).Get(ctx, name, metav1.GetOptions{})
+}
+
+func (k clientsetKube) PatchDeployment(ctx context.Context, namespace, name string, pt types.PatchType, patch []byte) error {
+	_, err := k.cs.AppsV1().Deployments(namespace).Patch(ctx, name, pt, patch, metav1.PatchOptions{})
+	return err
+}
+
+func (k clientsetKube) ProxyGet(ctx context.Context, namespace, pod string, port int, path string) ([]byte, error) {
+	return k.cs.CoreV1().Pods(namespace).ProxyGet("http", pod, strconv.Itoa(port), path, nil).DoRaw(ctx)
+}
+
+func (k clientsetKube) Logs(ctx context.Context, namespace, pod string, opts *corev1.PodLogOptions) (io.ReadCloser, error) {
+	return k.cs.CoreV1().Pods(namespace).GetLogs(pod, opts).Stream(ctx)
+}

@@ -6,13 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // The stack as deploy/ defines it (traderadmin/deploy.py).
@@ -236,7 +234,7 @@ func (c *Client) runningMode(ctx context.Context, pods map[string][]corev1.Pod) 
 
 // status GETs a service pod's /status through the API server's pod proxy.
 func (c *Client) status(ctx context.Context, pod string, port int) (*serviceStatus, error) {
-	body, err := c.Kube.CoreV1().Pods(c.Namespace).ProxyGet("http", pod, strconv.Itoa(port), "status", nil).DoRaw(ctx)
+	body, err := c.Kube.ProxyGet(ctx, c.Namespace, pod, port, "status")
 	if err != nil {
 		return nil, err
 	}
@@ -249,12 +247,12 @@ func (c *Client) status(ctx context.Context, pod string, port int) (*serviceStat
 
 // pods lists a Deployment's pods that are running and not going away, by name.
 func (c *Client) pods(ctx context.Context, svc string) ([]corev1.Pod, error) {
-	list, err := c.Kube.CoreV1().Pods(c.Namespace).List(ctx, metav1.ListOptions{LabelSelector: nameLabel + "=" + svc})
+	list, err := c.Kube.Pods(ctx, c.Namespace, nameLabel+"="+svc)
 	if err != nil {
 		return nil, fmt.Errorf("listing the %s pods in %s: %v", svc, c.Namespace, short(err))
 	}
 	var out []corev1.Pod
-	for _, p := range list.Items {
+	for _, p := range list {
 		if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
 			out = append(out, p)
 		}

@@ -79,7 +79,7 @@ func (c *Client) Services(ctx context.Context, fileSHA string) ([]Service, error
 
 func (c *Client) service(ctx context.Context, name, fileSHA string) (Service, error) {
 	s := Service{Name: name, Pods: []Pod{}, FileSHA256: fileSHA}
-	d, err := c.Kube.AppsV1().Deployments(c.Namespace).Get(ctx, name, metav1.GetOptions{})
+	d, err := c.Kube.Deployment(ctx, c.Namespace, name)
 	if apierrors.IsNotFound(err) {
 		s.Missing = true
 		s.LastError = fmt.Sprintf("no %s Deployment in namespace %s: `invoke deploy --namespace %s` starts the stack", name, c.Namespace, c.Namespace)
@@ -92,13 +92,13 @@ func (c *Client) service(ctx context.Context, name, fileSHA string) (Service, er
 		s.Replicas = int(*d.Spec.Replicas)
 	}
 	s.Ready = int(d.Status.ReadyReplicas)
-	list, err := c.Kube.CoreV1().Pods(c.Namespace).List(ctx, metav1.ListOptions{LabelSelector: nameLabel + "=" + name})
+	list, err := c.Kube.Pods(ctx, c.Namespace, nameLabel+"="+name)
 	if err != nil {
 		return s, fmt.Errorf("listing the %s pods in %s: %v", name, c.Namespace, short(err))
 	}
-	sort.Slice(list.Items, func(i, j int) bool { return list.Items[i].Name < list.Items[j].Name })
+	sort.Slice(list, func(i, j int) bool { return list[i].Name < list[j].Name })
 	var running []string
-	for _, p := range list.Items {
+	for _, p := range list {
 		pod := Pod{Name: p.Name, Phase: string(p.Status.Phase)}
 		if p.DeletionTimestamp != nil {
 			pod.Phase = "Terminating"
@@ -147,7 +147,7 @@ func (c *Client) Restart(ctx context.Context, name string) error {
 		return err
 	}
 	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{"kubectl.kubernetes.io/restartedAt":%q}}}}}`, time.Now().Format(time.RFC3339Nano))
-	if _, err := c.Kube.AppsV1().Deployments(c.Namespace).Patch(ctx, name, types.StrategicMergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+	if err := c.Kube.PatchDeployment(ctx, c.Namespace, name, types.StrategicMergePatchType, []byte(patch)); err != nil {
 		return fmt.Errorf("restarting %s in %s: %v", name, c.Namespace, short(err))
 	}
 	return nil
@@ -159,7 +159,7 @@ func (c *Client) Scale(ctx context.Context, name string, replicas int) error {
 		return err
 	}
 	patch := fmt.Sprintf(`{"spec":{"replicas":%d}}`, replicas)
-	if _, err := c.Kube.AppsV1().Deployments(c.Namespace).Patch(ctx, name, types.MergePatchType, []byte(patch), metav1.PatchOptions{}); err != nil {
+	if err := c.Kube.PatchDeployment(ctx, c.Namespace, name, types.MergePatchType, []byte(patch)); err != nil {
 		return fmt.Errorf("scaling %s in %s to %d: %v", name, c.Namespace, replicas, short(err))
 	}
 	return nil
@@ -207,7 +207,7 @@ func (c *Client) FollowLogs(ctx context.Context, name string, tail int64, emit f
 					lastSeen[pod] = time.Now()
 					mu.Unlock()
 				}()
-				stream, err := c.Kube.CoreV1().Pods(c.Namespace).GetLogs(pod, opts).Stream(ctx)
+				stream, err := c.Kube.Logs(ctx, c.Namespace, pod, opts)
 				if err != nil {
 					if ctx.Err() == nil {
 						emit(LogLine{Pod: pod, Line: "(log unavailable: " + short(err) + ")"})
