@@ -70,7 +70,9 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
     """Start Xvfb on a free display; -displayfd makes the server pick it and tell us."""
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        [require_tool("Xvfb"), "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+        # -noreset: an X server resets when its last client leaves; an xdotool search that ends
+        # before the app connects would otherwise make the app's GTK fail to open the display.
+        [require_tool("Xvfb"), "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp", "-noreset"],
         pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     os.close(write_fd)
