@@ -38,14 +38,17 @@ def stack(provider, tmp_path_factory):
         subprocess.run(["go", "build", "-o", str(binary), "./cmd/consolectl"], cwd=app, check=True,
                        env={**os.environ, "CGO_ENABLED": "0"}, capture_output=True, timeout=900)
 
+        def argv(*args: str) -> list[str]:
+            return [str(binary), "-config", str(files.config), "-schema", str(files.schema_path),
+                    "-context", provider.context, "-namespace", namespace, *args]
+
         def run(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-            proc = subprocess.run([str(binary), "-config", str(files.config), "-schema", str(files.schema_path),
-                                   "-context", provider.context, "-namespace", namespace, *args],
-                                  capture_output=True, text=True, timeout=120)
+            proc = subprocess.run(argv(*args), capture_output=True, text=True, timeout=120)
             if check:
                 assert proc.returncode == 0, proc.stdout + proc.stderr
             return proc
 
+        run.argv = argv
         yield files, run
     finally:
         subprocess.run(["invoke", "down", "--purge", "--namespace", namespace, "--context", provider.context],
@@ -116,3 +119,23 @@ def test_stop_and_start_scale_the_service(stack):
     while not services(run)["orchestrator"]["inSync"]:
         assert time.monotonic() < deadline, services(run)["orchestrator"]
         time.sleep(1)
+
+
+def test_followed_logs_show_the_reload_of_a_push(stack):
+    files, run = stack
+    follow = subprocess.Popen(run.argv("logs", "-for", "60s", "scanner"), stdout=subprocess.PIPE, text=True)
+    try:
+        time.sleep(2)  # the stream is open; what comes now is news
+        run("save", "scanner.max_results=77")
+        want = sha256(files.config.read_bytes())
+        run("push")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = json.loads(follow.stdout.readline())
+            if "Config reloaded" in line["line"] and want in line["line"]:
+                assert line["pod"].startswith("scanner-")
+                return
+        pytest.fail("the scanner's reload of the pushed config never showed in the followed log")
+    finally:
+        follow.kill()
+        follow.wait()

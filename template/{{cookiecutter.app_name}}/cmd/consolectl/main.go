@@ -7,6 +7,7 @@
 //	consolectl [flags] push [-confirm-live]
 //	consolectl [flags] services
 //	consolectl [flags] restart|stop|start SERVICE
+//	consolectl [flags] logs [-for 10s] SERVICE     (one JSON line per log line)
 //	consolectl [flags] bench -n 20 -key scanner.workers -values 4,5
 //
 // The config and schema are found as the app finds them (-config, -schema,
@@ -39,7 +40,7 @@ func main() {
 	contextFlag := global.String("context", "", "kube context (default: as the toolkit chooses it)")
 	namespaceFlag := global.String("namespace", "", "namespace of the stack (default: as the toolkit chooses it)")
 	global.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: consolectl [-config P] [-schema P] [-context C] [-namespace N] check|save|push|services|restart|stop|start|bench ...")
+		fmt.Fprintln(os.Stderr, "usage: consolectl [-config P] [-schema P] [-context C] [-namespace N] check|save|push|services|restart|stop|start|logs|bench ...")
 		global.PrintDefaults()
 	}
 	global.Parse(os.Args[1:])
@@ -55,8 +56,15 @@ func main() {
 	if err != nil {
 		fail(1, err)
 	}
+	out := json.NewEncoder(os.Stdout)
 	c := console.New(console.Options{
 		Files:         console.Files{Config: paths.Config, Schema: paths.Schema},
+		// Log lines arrive as the window gets them: events.
+		Emit: func(name string, data any) {
+			if strings.HasPrefix(name, console.EventLogsPrefix) {
+				out.Encode(data)
+			}
+		},
 		ContextFlag:   *contextFlag,
 		NamespaceFlag: *namespaceFlag,
 		ProjectDir:    filepath.Dir(filepath.Dir(paths.Config)),
@@ -88,6 +96,18 @@ func main() {
 		}
 		do := map[string]func(string) error{"restart": c.Restart, "stop": c.StopService, "start": c.StartService}[cmd]
 		done(map[string]string{cmd: args[0]}, do(args[0]), false)
+	case "logs":
+		fs := flag.NewFlagSet("logs", flag.ExitOnError)
+		duration := fs.Duration("for", 10*time.Second, "how long to follow")
+		fs.Parse(args)
+		if fs.NArg() != 1 {
+			fail(2, fmt.Errorf("usage: consolectl logs [-for 10s] orchestrator|scanner|config-writer"))
+		}
+		if err := c.FollowLogs(fs.Arg(0)); err != nil {
+			fail(1, err)
+		}
+		time.Sleep(*duration)
+		c.StopLogs(fs.Arg(0))
 	case "bench":
 		bench(c, args)
 	default:
