@@ -49,8 +49,9 @@ func Connect(ctx context.Context, choice Choice) (*Client, Info) {
 	cfg, err := loader.ClientConfig()
 	if err != nil {
 		where := strings.Join(rules.GetLoadingPrecedence(), ", ")
-		info.Error = fmt.Sprintf("no usable context %q in the kubeconfig (%s): %v. Fix: %s; `kubectl config get-contexts` lists the contexts, and -context NAME (or traderadmin.context in invoke.yaml) picks one",
-			choice.Context, where, err, StartHint(choice.Context))
+		info.Error = fmt.Sprintf("no usable context %q in the kubeconfig (%s): %v. Fix: `kubectl config get-contexts` lists the contexts; "+
+			"pick one with the app's -context NAME (or traderadmin.context in invoke.yaml, or INVOKE_TRADERADMIN_CONTEXT)",
+			choice.Context, where, err)
 		return nil, info
 	}
 	info.Server = cfg.Host
