@@ -50,6 +50,7 @@ class Gate:
     files: ConfigFiles
     deadline_scale: float
     expect_cluster: str = ""
+    context: str = ""  # the kubeconfig context of the cluster
     images: dict[str, str] | None = None
     deployed: stack.DeployReport | None = None
     failed: bool = False
@@ -89,41 +90,61 @@ def poll(what: str, check: Callable[[], Any], timeout: float, interval: float = 
         time.sleep(interval)
 
 
-@pytest.fixture(scope="session")
-def gate(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+class GateUnavailable(Exception):
+    """No cluster to run against; the message says why and how to get one."""
+
+
+def open_gate(provider_name: str, folder: Path, deadline_scale: float = 1.0, expect_cluster: str = "",
+              prefix: str = "ta-gate") -> Gate:
+    """Pick the cluster, check it is Ready, and lay out a run of its own: a random namespace
+    (`<prefix>-<hex>`, not created yet: deploying creates it) and a config from the schema's
+    defaults in `folder`. Shared by the gate and other live suites (the desktop app's e2e)."""
     from traderadmin.cluster.providers import ProviderError, get_provider
 
     try:
-        provider = get_provider(request.config.getoption("--provider"))
+        provider = get_provider(provider_name)
         status = provider.status()
     except (ProviderError, KubeError, OSError) as e:
-        pytest.fail(f"no cluster to run the gate against: {e}. Bring one up with `invoke cluster.up`.")
+        raise GateUnavailable(f"no cluster to run against: {e}. Bring one up with `invoke cluster.up`.") from e
     if not status.reachable or not status.node_ready:
-        pytest.fail(f"the {provider.name} cluster (context {provider.context}) is not ready: "
-                    f"{status.detail or status.problems}. Bring it up with `invoke cluster.up`.")
+        raise GateUnavailable(f"the {provider.name} cluster (context {provider.context}) is not ready: "
+                              f"{status.detail or status.problems}. Bring it up with `invoke cluster.up`.")
     try:
         kube = connect(provider.context)
     except KubeError as e:
-        pytest.fail(f"cannot reach the {provider.name} cluster: {e}")
-    shutil.rmtree(REPORTS / "diagnostics", ignore_errors=True)  # only this run's failures are reported
-    folder = tmp_path_factory.mktemp("gate-config")
+        raise GateUnavailable(f"cannot reach the {provider.name} cluster: {e}") from e
     files = ConfigFiles(folder / "config.toml", ROOT / "config" / "schema.json")
     init_config(files)
     # A slow fallback poll, so a change applied within a second was applied by the watch or the
     # signal the scenario is about, not by a poll that happened to come at that moment.
     set_values(files, ["reload.poll_interval_s=60"])
-    g = Gate(kube, status.provider, status.mode, f"ta-gate-{secrets.token_hex(3)}", files,
-             request.config.getoption("--deadline-scale"), request.config.getoption("--expect-cluster"))
-    print(f"\ngate: provider {status.provider} ({status.mode or 'n/a'}), context {provider.context}, "
-          f"namespace {g.namespace}")
-    yield g
-    if g.failed and request.config.getoption("--keep-namespace"):
+    return Gate(kube, status.provider, status.mode, f"{prefix}-{secrets.token_hex(3)}", files,
+                deadline_scale, expect_cluster, provider.context)
+
+
+def close_gate(g: Gate, keep: bool = False) -> None:
+    """Delete the run's namespace, unless a step failed and `keep` asks to leave it for inspection."""
+    if g.failed and keep:
         print(f"\ngate: kept namespace {g.namespace} for inspection (kubectl -n {g.namespace} get all)")
         return
     try:
-        kube.core.delete_namespace(g.namespace, propagation_policy="Background")
+        g.kube.core.delete_namespace(g.namespace, propagation_policy="Background")
     except Exception as e:  # cleanup must not hide the run's result
         print(f"\ngate: could not delete namespace {g.namespace}: {e}")
+
+
+@pytest.fixture(scope="session")
+def gate(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    try:
+        g = open_gate(request.config.getoption("--provider"), tmp_path_factory.mktemp("gate-config"),
+                      request.config.getoption("--deadline-scale"), request.config.getoption("--expect-cluster"))
+    except GateUnavailable as e:
+        pytest.fail(str(e))
+    shutil.rmtree(REPORTS / "diagnostics", ignore_errors=True)  # only this run's failures are reported
+    print(f"\ngate: provider {g.provider} ({g.mode or 'n/a'}), context {g.context}, "
+          f"namespace {g.namespace}")
+    yield g
+    close_gate(g, request.config.getoption("--keep-namespace"))
 
 
 @pytest.fixture

@@ -95,7 +95,7 @@ def dev(c, app_dir=None):
 
 @task(help={"app-dir": "the scaffolded app (default: <app.output_dir>/<app.name>)", "json": "print the steps as JSON"})
 def check(c, app_dir=None, json=False):
-    """Go tests, bindings, svelte-check and both builds of the app, short of packaging."""
+    """Go tests, bindings, svelte-check, component tests (vitest) and both builds of the app, short of packaging."""
     from traderadmin import appbuild, appenv
 
     try:

@@ -19,7 +19,7 @@ BAD_NAMES = ["", "1Trader", "Trader Admin", "../evil", "Träder", "a" * 65, "Tra
 # Files whose braces belong to Svelte, TypeScript or Go, not to Jinja.
 VERBATIM = [p.relative_to(PROJECT) for p in sorted((PROJECT / "frontend" / "src").rglob("*")) if p.is_file()] + [
     p.relative_to(PROJECT) for p in sorted((PROJECT / "internal").rglob("*")) if p.is_file()
-]
+] + [p.relative_to(PROJECT) for p in sorted((PROJECT / "console").rglob("*")) if p.is_file()]
 
 
 @pytest.fixture(params=GOOD_NAMES)
@@ -49,9 +49,19 @@ def test_svelte_typescript_and_go_braces_survive(baked):
     for rel in VERBATIM:
         assert (baked.path / rel).read_bytes() == (PROJECT / rel).read_bytes(), f"{rel} was changed by rendering"
     app_svelte = (baked.path / "frontend" / "src" / "App.svelte").read_text()
-    for svelte_syntax in ("{#each view.sections as s, i (s.name)}", "{/each}", "{#if view}", "{/if}", "{section}"):
+    for svelte_syntax in ("{#each form.tabs ?? [] as t (t.name)}", "{/each}", "{#if form}", "{/if}", "{#snippet actions()}",
+                          "{/snippet}"):
         assert svelte_syntax in app_svelte
+    assert "{@render children()}" in (baked.path / "frontend" / "src" / "lib" / "Dialog.svelte").read_text()
+    # Rendered by Jinja (outside _copy_without_render) yet it must come out unchanged.
+    for rel in ("frontend/vitest.config.ts", "frontend/package.json"):
+        assert (baked.path / rel).read_bytes() == (PROJECT / rel).read_bytes(), f"{rel} was changed by rendering"
     assert "[]Problem{{Path:" in (baked.path / "internal" / "config" / "config_test.go").read_text()
+
+
+def test_the_console_tests_judge_the_repositorys_schema():
+    """The back end's Go tests run in a rendered app, away from config/; their copy must not drift."""
+    assert (PROJECT / "console" / "testdata" / "schema.json").read_bytes() == (scaffold.CONTRACT_DIR.parent.parent / "config" / "schema.json").read_bytes()
 
 
 def test_the_app_gets_an_exact_copy_of_the_config_contract(baked):

@@ -1,5 +1,5 @@
-"""The baked app really builds (Go tests, Wails bindings, svelte-check, the front-end and Go
-builds) and judges the shared config vectors like the toolkit and the services.
+"""The baked app really builds (Go tests, Wails bindings, svelte-check, the front end's component
+tests, the front-end and Go builds) and judges the shared config vectors like the toolkit and the services.
 
 Slow (a few minutes cold): it runs npm ci and compiles against WebKitGTK. It
 needs Go, npm, the WebKitGTK development files and the pinned Wails CLI, and
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "config" / "schema.json"
 VECTORS = ROOT / "tests" / "vectors"
 
-STEPS = ["go test ./internal/...", "wails generate module", "npm ci", "svelte-check", "vite build", "go vet", "go build"]
+STEPS = ["go test ./internal/...", "go test ./console/...", "go vet ./console/...", "wails generate module", "npm ci", "svelte-check", "vitest", "vite build", "go vet", "go build"]
 
 
 @pytest.fixture(scope="module")
@@ -54,6 +54,18 @@ def test_wails_generated_typescript_models_from_the_go_structs(built):
     bound = (app / "frontend" / "wailsjs" / "go" / "main" / "App.d.ts").read_text()
     assert "export function View():Promise<config.View>;" in bound
     assert "export function Rendered(" in bound
+    # The admin console's back end: form and judgement (console), push and services (cluster).
+    for declaration in ("export namespace console", "export class Form", "export class Field", "export class Judgement",
+                        "export class UIState", "export namespace cluster", "export class PushResult",
+                        "export class ServiceConfirm", "export class Service", "export class Info"):
+        assert declaration in models, declaration
+    for signature in ("export function Form():Promise<console.Form>;",
+                      "export function Check(arg1:{[key: string]: any}):Promise<console.Judgement>;",
+                      "export function Save(arg1:{[key: string]: any},arg2:string,arg3:boolean):Promise<console.SaveResult>;",
+                      "export function Push(arg1:boolean):Promise<cluster.PushResult>;",
+                      "export function Services():Promise<Array<cluster.Service>>;",
+                      "export function ReportUI(arg1:console.UIState):Promise<void>;"):
+        assert signature in bound, signature
 
 
 @pytest.mark.timeout(1500)

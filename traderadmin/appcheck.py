@@ -59,18 +59,20 @@ class SmokeResult:
         return {**asdict(self), "ok": self.ok}
 
 
-def _tool(name: str) -> str:
+def require_tool(name: str) -> str:
     path = shutil.which(name)
     if path is None:
         raise SmokeError(f"{name} not found: run `invoke app.prereqs --smoke` (Debian packages {' '.join(appenv.SMOKE_PACKAGES)})")
     return path
 
 
-def _start_xvfb() -> tuple[subprocess.Popen, str]:
+def start_xvfb() -> tuple[subprocess.Popen, str]:
     """Start Xvfb on a free display; -displayfd makes the server pick it and tell us."""
     read_fd, write_fd = os.pipe()
     proc = subprocess.Popen(
-        [_tool("Xvfb"), "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp"],
+        # -noreset: an X server resets when its last client leaves; an xdotool search that ends
+        # before the app connects would otherwise make the app's GTK fail to open the display.
+        [require_tool("Xvfb"), "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp", "-noreset"],
         pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     os.close(write_fd)
@@ -92,7 +94,7 @@ def _start_xvfb() -> tuple[subprocess.Popen, str]:
     return proc, f":{number}"
 
 
-def _stop(proc: subprocess.Popen) -> None:
+def stop_process(proc: subprocess.Popen) -> None:
     if proc.poll() is None:
         proc.terminate()
         try:
@@ -102,23 +104,23 @@ def _stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def _x(cmd: list[str], display: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
+def run_x(cmd: list[str], display: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
     return subprocess.run(cmd, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True, timeout=timeout)
 
 
-def _window_size(window: str, display: str) -> tuple[int, int]:
-    out = _x([_tool("xdotool"), "getwindowgeometry", "--shell", window], display).stdout
+def window_size(window: str, display: str) -> tuple[int, int]:
+    out = run_x([require_tool("xdotool"), "getwindowgeometry", "--shell", window], display).stdout
     size = dict(line.split("=", 1) for line in out.split() if "=" in line)
     return int(size.get("WIDTH", 0)), int(size.get("HEIGHT", 0))
 
 
-def _find_window(title: str, display: str) -> str | None:
+def find_window(title: str, display: str) -> str | None:
     """The largest mapped window named exactly `title`: GTK also makes small helper windows of the same name."""
-    proc = _x([_tool("xdotool"), "search", "--onlyvisible", "--name", f"^{re.escape(title)}$"], display)
+    proc = run_x([require_tool("xdotool"), "search", "--onlyvisible", "--name", f"^{re.escape(title)}$"], display)
     ids = proc.stdout.split()
     if not ids:
         return None
-    return max(ids, key=lambda w: _window_size(w, display)[0] * _window_size(w, display)[1])
+    return max(ids, key=lambda w: window_size(w, display)[0] * window_size(w, display)[1])
 
 
 def _seed_config(schema: Path, workdir: Path) -> Path:
@@ -148,7 +150,7 @@ def run(app_dir: Path, schema: Path, out_dir: Path, build: bool = True, timeout:
     result.binary_bytes = binary.stat().st_size
     appenv.ensure_smoke_prerequisites()
     for tool in appenv.SMOKE_TOOLS:
-        _tool(tool)
+        require_tool(tool)
 
     with tempfile.TemporaryDirectory(prefix="traderadmin-smoke-") as scratch:
         workdir = Path(scratch)
@@ -156,7 +158,7 @@ def run(app_dir: Path, schema: Path, out_dir: Path, build: bool = True, timeout:
         result.config_sha256 = hashlib.sha256(config.read_bytes()).hexdigest()
         result.expected_tabs = len(json.loads(schema.read_text(encoding="utf-8"))["properties"])
         marker = workdir / "rendered.json"
-        xvfb, display = _start_xvfb()
+        xvfb, display = start_xvfb()
         log = (out_dir / "app.log").open("w", encoding="utf-8")
         try:
             env = {**os.environ, **HEADLESS_WEBKIT_ENV, "DISPLAY": display, RENDERED_ENV: str(marker)}
@@ -168,9 +170,9 @@ def run(app_dir: Path, schema: Path, out_dir: Path, build: bool = True, timeout:
             try:
                 _watch(app, marker, title, display, started, timeout, out_dir, result)
             finally:
-                _stop(app)
+                stop_process(app)
         finally:
-            _stop(xvfb)
+            stop_process(xvfb)
             log.close()
     (out_dir / "result.json").write_text(json.dumps(result.as_dict(), indent=2) + "\n", encoding="utf-8")
     return result
@@ -193,23 +195,23 @@ def _watch(app: subprocess.Popen, marker: Path, title: str, display: str, starte
         result.rendered = json.loads(marker.read_text(encoding="utf-8"))
         _judge_report(result)
 
-    window = _find_window(title, display)
+    window = find_window(title, display)
     if window is None:
         result.problems.append(f"no window titled {title!r} on the display")
         return
-    result.window_title = _x([_tool("xdotool"), "getwindowname", window], display).stdout.strip()
-    width, height = _window_size(window, display)
+    result.window_title = run_x([require_tool("xdotool"), "getwindowname", window], display).stdout.strip()
+    width, height = window_size(window, display)
     result.window_size = f"{width}x{height}"
     if result.window_title != title:
         result.problems.append(f"window title is {result.window_title!r}, expected {title!r}")
 
     screenshot = out_dir / "screenshot.png"
-    shot = _x([_tool("import"), "-window", window, str(screenshot)], display, timeout=60)
+    shot = run_x([require_tool("import"), "-window", window, str(screenshot)], display, timeout=60)
     if shot.returncode != 0 or not screenshot.is_file():
         result.problems.append(f"screenshot failed: {shot.stderr.strip()}")
         return
     result.screenshot = str(screenshot)
-    counted = subprocess.run([_tool("identify"), "-format", "%k", str(screenshot)], capture_output=True, text=True, timeout=60)
+    counted = subprocess.run([require_tool("identify"), "-format", "%k", str(screenshot)], capture_output=True, text=True, timeout=60)
     result.colours = int(counted.stdout.strip() or 0)
     if result.colours < MIN_COLOURS:
         result.problems.append(f"the window shows only {result.colours} colours (fewer than {MIN_COLOURS}): it looks blank")

@@ -1,33 +1,68 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"log"
 	"os"
+	"sync/atomic"
+
+	"github.com/wailsapp/wails/v2/pkg/runtime"
+	"traderadmin.local/console"
+	"traderadmin.local/console/cluster"
 
 	"{{ cookiecutter.module_path }}/internal/config"
 )
 
-// EnvRenderedFile names a file the app writes once the front end has drawn
-// the config, so a headless smoke test knows the page rendered instead of
-// guessing from pixels alone.
-const EnvRenderedFile = "TRADERADMIN_RENDERED_FILE"
+// Environment variables of the headless tests: the app writes what the
+// front end drew (the smoke test) and what it shows (the end-to-end test).
+const (
+	EnvRenderedFile = "TRADERADMIN_RENDERED_FILE"
+	EnvUIStateFile  = "TRADERADMIN_UI_STATE_FILE"
+)
 
 // App is the object bound to the front end: Wails generates
 // frontend/wailsjs/go/main/App.{js,d.ts} from its exported methods and
-// wailsjs/go/models.ts from the structs they use.
+// wailsjs/go/models.ts from the structs they use. Each method hands over to
+// the console package, where the logic and its tests are.
 type App struct {
+	ctx          atomic.Pointer[context.Context] // set once the window is up
 	paths        config.Paths
 	locateErr    error
 	renderedFile string
+	console      *console.Console
 }
 
 // NewApp keeps a failed lookup of the config to report it in the window
 // rather than dying before the window opens.
-func NewApp(paths config.Paths, locateErr error, renderedFile string) *App {
-	return &App{paths: paths, locateErr: locateErr, renderedFile: renderedFile}
+func NewApp(paths config.Paths, locateErr error, renderedFile string, opt console.Options) *App {
+	a := &App{paths: paths, locateErr: locateErr, renderedFile: renderedFile}
+	opt.Emit = a.emit
+	a.console = console.New(opt)
+	return a
 }
+
+// startup runs when the window is up: events can flow from now on.
+func (a *App) startup(ctx context.Context) {
+	a.ctx.Store(&ctx)
+	if a.locateErr != nil {
+		return
+	}
+	if err := a.console.Start(); err != nil {
+		log.Printf("watching %s: %v (changes on disk will not be reported)", a.paths.Config, err)
+	}
+}
+
+func (a *App) shutdown(context.Context) { a.console.Stop() }
+
+func (a *App) emit(name string, data any) {
+	if ctx := a.ctx.Load(); ctx != nil {
+		runtime.EventsEmit(*ctx, name, data)
+	}
+}
+
+func (a *App) located() error { return a.locateErr }
 
 // View reads the config and its schema afresh on every call, so the window
 // shows the file as it is now.
@@ -37,6 +72,86 @@ func (a *App) View() (*config.View, error) {
 	}
 	return config.Load(a.paths)
 }
+
+// Form is the schema as form fields with the file's values.
+func (a *App) Form() (*console.Form, error) {
+	if err := a.located(); err != nil {
+		return nil, err
+	}
+	return a.console.Form()
+}
+
+// Check judges the file with edits, for inline errors.
+func (a *App) Check(edits map[string]any) (*console.Judgement, error) {
+	if err := a.located(); err != nil {
+		return nil, err
+	}
+	return a.console.Check(edits)
+}
+
+// Preview is the diff a save would make.
+func (a *App) Preview(edits map[string]any) (*console.Preview, error) {
+	if err := a.located(); err != nil {
+		return nil, err
+	}
+	return a.console.Preview(edits)
+}
+
+// Save writes the edits, keeping every comment; see console.Config.Save.
+func (a *App) Save(edits map[string]any, baseSha256 string, confirmLive bool) (*console.SaveResult, error) {
+	if err := a.located(); err != nil {
+		return nil, err
+	}
+	return a.console.Save(edits, baseSha256, confirmLive)
+}
+
+// Backups lists the config's history, newest first.
+func (a *App) Backups() ([]console.Backup, error) {
+	if err := a.located(); err != nil {
+		return nil, err
+	}
+	return a.console.Backups()
+}
+
+// Restore puts a backup back (undo).
+func (a *App) Restore(id string, confirmLive bool) (*console.SaveResult, error) {
+	if err := a.located(); err != nil {
+		return nil, err
+	}
+	return a.console.Restore(id, confirmLive)
+}
+
+// Cluster tells which cluster the app uses and whether it answers.
+func (a *App) Cluster() (*cluster.Info, error) { return a.console.Cluster() }
+
+// Push puts config.toml into the cluster and waits for both services.
+func (a *App) Push(confirmLive bool) (*cluster.PushResult, error) {
+	if err := a.located(); err != nil {
+		return nil, err
+	}
+	return a.console.Push(confirmLive)
+}
+
+// Services lists the stack's services with pods and config hashes.
+func (a *App) Services() ([]cluster.Service, error) { return a.console.Services() }
+
+// Restart rolls a service's pods (kubectl rollout restart).
+func (a *App) Restart(service string) error { return a.console.Restart(service) }
+
+// Stop scales a service to 0.
+func (a *App) Stop(service string) error { return a.console.StopService(service) }
+
+// Start scales a service to 1.
+func (a *App) Start(service string) error { return a.console.StartService(service) }
+
+// FollowLogs streams a service's log as "logs:<service>" events.
+func (a *App) FollowLogs(service string) error { return a.console.FollowLogs(service) }
+
+// StopLogs ends a service's log stream.
+func (a *App) StopLogs(service string) error { return a.console.StopLogs(service) }
+
+// ReportUI records what the window shows, for the end-to-end test.
+func (a *App) ReportUI(state console.UIState) error { return a.console.ReportUI(state) }
 
 // RenderReport is what the front end saw when it finished drawing.
 type RenderReport struct {

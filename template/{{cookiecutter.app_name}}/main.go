@@ -1,5 +1,6 @@
 // Command {{ cookiecutter.app_name }} is the desktop app of the TraderAdmin
-// toolkit. This file only wires the window; the logic lives in internal/.
+// toolkit. This file only wires the window; the logic lives in internal/
+// and in the console module (./console).
 package main
 
 import (
@@ -7,10 +8,12 @@ import (
 	"flag"
 	"log"
 	"os"
+	"path/filepath"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
+	"traderadmin.local/console"
 
 	"{{ cookiecutter.module_path }}/internal/config"
 )
@@ -22,8 +25,10 @@ import (
 var assets embed.FS
 
 func main() {
-	configFlag := flag.String("config", "", "config.toml to show (default: config/config.toml of the TraderAdmin repository around the working directory; env "+config.EnvConfig+")")
+	configFlag := flag.String("config", "", "config.toml to edit (default: config/config.toml of the TraderAdmin repository around the working directory; env "+config.EnvConfig+")")
 	schemaFlag := flag.String("schema", "", "schema.json that describes it (default: schema.json beside the config; env "+config.EnvSchema+")")
+	contextFlag := flag.String("context", "", "kube context of the cluster (default: as the toolkit chooses: INVOKE_TRADERADMIN_CONTEXT, traderadmin.context in invoke.yaml, the local cluster, docker-desktop)")
+	namespaceFlag := flag.String("namespace", "", "namespace of the stack (default: INVOKE_TRADERADMIN_NAMESPACE, traderadmin.namespace in invoke.yaml, traderadmin)")
 	flag.Parse()
 
 	workDir, err := os.Getwd()
@@ -31,7 +36,14 @@ func main() {
 		log.Fatalf("finding the working directory: %v", err)
 	}
 	paths, locateErr := config.Locate(*configFlag, *schemaFlag, os.Getenv, workDir)
-	app := NewApp(paths, locateErr, os.Getenv(EnvRenderedFile))
+	app := NewApp(paths, locateErr, os.Getenv(EnvRenderedFile), console.Options{
+		Files:         console.Files{Config: paths.Config, Schema: paths.Schema},
+		ContextFlag:   *contextFlag,
+		NamespaceFlag: *namespaceFlag,
+		// The repository holds config/; its invoke.yaml may name the cluster.
+		ProjectDir:  filepath.Dir(filepath.Dir(paths.Config)),
+		UIStateFile: os.Getenv(EnvUIStateFile),
+	})
 
 	err = wails.Run(&options.App{
 		Title:       "{{ cookiecutter.app_name }}",
@@ -40,6 +52,8 @@ func main() {
 		MinWidth:    720,
 		MinHeight:   480,
 		AssetServer: &assetserver.Options{Assets: assets},
+		OnStartup:   app.startup,
+		OnShutdown:  app.shutdown,
 		Bind:        []interface{}{app},
 	})
 	if err != nil {
