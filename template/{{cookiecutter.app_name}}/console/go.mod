@@ -3,7 +3,7 @@ module traderadmin.local/console
 go 1.24.0
 
 require (
-	github.com/fsnotify/fsnotify v1.9.0
+	github.com/fsnotify/fsnotify v1.10.1
 	github.com/pelletier/go-toml/v2 v2.4.3
 	github.com/pmezard/go-difflib v1.0.0
 	golang.org/x/sys v0.31.0
