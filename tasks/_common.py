@@ -2,11 +2,15 @@
 from __future__ import annotations
 
 import json
+import os
+import re
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Callable, NoReturn
 
+import invoke
 from invoke import Context, Exit
+from invoke.parser import Argument
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,6 +25,169 @@ REGISTRY_HELP = (
     "pushed there and the pods run the pushed references, instead of being loaded into the cluster. Needed for a "
     "cluster the toolkit does not recognise. Default: traderadmin.registry (INVOKE_TRADERADMIN_REGISTRY)."
 )
+
+
+SAFETY_FLAGS = frozenset({"confirm_live", "purge"})
+"""Flags that trade real money or delete data: typed in full, never as a one-letter flag."""
+
+_DURATION = re.compile(r"(^|_)(timeout|interval|since|delay|debounce)$")
+
+
+def is_duration(name: str) -> bool:
+    """Whether a flag is a duration by its name: every such flag takes units (30s, 5m, 1h)."""
+    return _DURATION.search(name) is not None
+
+
+class _Read(Argument):
+    """A flag whose text the toolkit reads itself (durations, counts, numbers).
+
+    invoke would cast with int()/float() and a bad value would end in a traceback;
+    here it ends in one line naming the flag, the value and the fix, with exit 2.
+    """
+
+    def __init__(self, reader: Callable[[str, str], Any], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.reader = reader
+
+    def set_value(self, value: Any, cast: bool = True) -> None:
+        if not (cast and isinstance(value, str)):
+            super().set_value(value, cast)
+            return
+        from traderadmin.errors import ToolkitError
+
+        try:
+            converted = self.reader(value, f"--{self.name}")
+        except ToolkitError as e:
+            raise Exit(f"✗ {e}", code=2) from None
+        self.raw_value = value
+        self._value = converted
+
+
+class _Rest(Argument):
+    """The task's words after its name (`config.set a=1 b=2`): invoke has no variadic positionals."""
+
+
+def _reader(name: str, kind: Any, minimum: int | None) -> Callable[[str, str], Any] | None:
+    """How a flag's text becomes its value, when the toolkit reads it rather than invoke."""
+    if not (is_duration(name) or kind in (int, float)):
+        return None
+
+    def read(text: str, flag: str) -> Any:
+        from traderadmin.cli import args  # at parse time only: `invoke --list` stays light
+
+        if is_duration(name):
+            return args.duration(text, flag)
+        if kind is int:
+            return args.count(text, flag, minimum=0 if minimum is None else minimum)
+        return args.number(text, flag, minimum=minimum)
+
+    return read
+
+
+class Task(invoke.Task):
+    """invoke's Task with the toolkit's rules for every flag of every task.
+
+    - Short flags are letters only, never `h` (help) and never for SAFETY_FLAGS: invoke
+      would otherwise pick `-` from a dashed name (`--, --no-input`) or `-c` for
+      `--confirm-live`.
+    - Durations (by name: timeout, interval, since...) take units, and numbers are read
+      by traderadmin.cli.args, so a bad value is a clear exit 2, never a traceback.
+    - `rest=NAME` collects every further word as that list parameter.
+    - Output into a closed pipe (`invoke config.diff | head`) ends quietly.
+    """
+
+    def __init__(self, body: Callable, *, rest: str | None = None, minimum: dict[str, int] | None = None,
+                 **kwargs: Any) -> None:
+        self.rest = rest
+        self.minimum = dict(minimum or {})
+        if rest:
+            kwargs["iterable"] = [*kwargs.get("iterable", ()), rest]
+            kwargs["positional"] = [*kwargs.get("positional", ()), rest]
+        super().__init__(body, **kwargs)
+
+    def arg_opts(self, name: str, default: Any, taken_names: set[str]) -> dict[str, Any]:
+        auto, self.auto_shortflags = self.auto_shortflags, False
+        try:
+            opts = super().arg_opts(name, default, taken_names)
+        finally:
+            self.auto_shortflags = auto
+        long = opts["names"][0]
+        if auto and name not in SAFETY_FLAGS:
+            short = next((ch for ch in long if ch.isalpha() and ch != "h" and ch != long and ch not in taken_names),
+                         None)
+            if short:
+                opts["names"] = [long, short]
+        return opts
+
+    def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        out = []
+        for arg in super().get_arguments(ignore_unknown_help):
+            fields = dict(names=arg.names, kind=arg.kind, default=arg.default, help=arg.help,
+                          positional=arg.positional, optional=arg.optional, incrementable=arg.incrementable,
+                          attr_name=arg.attr_name)
+            reader = _reader(arg.attr_name or arg.name, arg.kind, self.minimum.get(arg.attr_name or arg.name))
+            if self.rest and self.rest in (arg.attr_name, arg.name):
+                out.append(_Rest(**fields))
+            elif reader and arg.kind is not list:
+                out.append(_Read(reader, **{**fields, "kind": int if arg.kind is int else str}))
+            else:
+                out.append(arg)
+        return out
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from traderadmin.errors import ToolkitError
+
+        try:
+            result = super().__call__(*args, **kwargs)
+            sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's last flush
+            return result
+        except BrokenPipeError:
+            _silence_stdout()
+            raise Exit(code=141) from None  # what a process killed by SIGPIPE reports
+        except ToolkitError as e:  # the last guard: a library error reaches a person as its message
+            fail(e, bool(kwargs.get("json")))
+
+
+def _silence_stdout() -> None:
+    # The reader has gone (`| head`): later writes, and Python's own flush at exit, go nowhere.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def task(*args: Any, **kwargs: Any) -> Any:
+    """`invoke.task` with the toolkit's Task (see Task for the rules it adds)."""
+    return invoke.task(*args, klass=Task, **kwargs)
+
+
+def _install_rest_parsing() -> None:
+    """Let a task with `rest=` take any number of words: `invoke config.set a=1 b=2`.
+
+    invoke's parser takes a word it has no slot for as the next task's name and fails
+    with "No idea what 'b=2' is!". Here a task's rest argument takes it instead, unless
+    it is a flag, a flag's value, or (after the first word) the name of another task.
+    """
+    from invoke.parser.parser import ParseMachine
+
+    if getattr(ParseMachine, "_rest_words", False):
+        return
+    original = ParseMachine.handle
+
+    def handle(self: ParseMachine, token: str) -> None:
+        rest = next((a for a in self.context.args.values() if isinstance(a, _Rest)), None) if self.context else None
+        if (rest is not None and self.current_state != "unknown" and not self.waiting_for_flag_value
+                and not token.startswith("-") and not (rest.value and token in self.contexts)):
+            rest.value = token
+            return
+        original(self, token)
+
+    ParseMachine.handle = handle
+    ParseMachine._rest_words = True
+
+
+_install_rest_parsing()
 
 
 def project_path(c: Context, key: str) -> Path:
@@ -73,11 +240,10 @@ def fail(error: Exception, as_json: bool = False, wrote_nothing: bool = True) ->
         issues = getattr(error, "issues", [])
         print_json({"ok": False, "error": str(error).splitlines()[0],
                     "issues": [{"key": i.key, "message": i.message, "fix": i.fix} for i in issues]})
-        raise Exit(code=2 if isinstance(error, ConfigInvalid) else 1)
-    from rich.console import Console
+        raise Exit(code=_exit_code(error))
     from rich.markup import escape
 
-    err = Console(stderr=True, highlight=False)
+    err = stderr_console()
     if isinstance(error, ConfigInvalid):
         tail = "; nothing was written" if wrote_nothing else ""
         err.print(f"[bold red]✗[/] {escape(error.source)} is invalid{tail}:")
@@ -87,12 +253,33 @@ def fail(error: Exception, as_json: bool = False, wrote_nothing: bool = True) ->
                 err.print(f"      fix: {escape(i.fix)}")
         raise Exit(code=2)
     err.print(f"[bold red]✗[/] {escape(str(error))}")
-    raise Exit(code=1)
+    raise Exit(code=_exit_code(error))
+
+
+def _exit_code(error: Exception) -> int:
+    """2 for wrong input (the config, a flag), 1 when the system is in the way."""
+    from traderadmin.config import ConfigInvalid
+
+    return 2 if isinstance(error, ConfigInvalid) else int(getattr(error, "exit_code", 1))
 
 
 def stdout_console():
-    """Rich output; when piped (CI logs, scripts) tables get room instead of an 80-column squeeze."""
+    """Rich output. On a terminal, its width; piped (CI logs, scripts, `| grep`), $COLUMNS when set, else as
+    wide as each line needs: tables are neither squeezed to 80 columns nor padded to a fixed width."""
+    return _console(sys.stdout, stderr=False)
+
+
+def stderr_console():
+    """Like stdout_console, for messages and progress on stderr."""
+    return _console(sys.stderr, stderr=True)
+
+
+def _console(stream, stderr: bool):
     from rich.console import Console
 
-    tty = sys.stdout.isatty()
-    return Console(highlight=False, width=None if tty else 160)
+    if stream.isatty() or os.environ.get("COLUMNS", "").isdigit():
+        return Console(stderr=stderr, highlight=False)
+    return Console(stderr=stderr, highlight=False, width=_UNBOUNDED, soft_wrap=False)
+
+
+_UNBOUNDED = 100_000  # rich needs a width; tables (expand=False) take only what their cells need

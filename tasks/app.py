@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import Collection, Context, task
+from invoke import Collection, Context
 
-from ._common import ROOT, fail, print_json
+from ._common import ROOT, fail, print_json, task
 
 
 # Defaults of the `app` config section; override them in invoke.yaml

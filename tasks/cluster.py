@@ -1,7 +1,6 @@
 """Bring the Kubernetes cluster up or down and show its state (providers: local, docker-desktop, or --context)."""
-from invoke import task
 
-from ._common import CONTEXT_HELP, REGISTRY_HELP, cluster_choice
+from ._common import CONTEXT_HELP, REGISTRY_HELP, cluster_choice, task
 
 _FLAVOR_HELP = (
     "Local provider only: which cluster the local one stands in for. plain: our own containerd, node named after "

@@ -1,5 +1,7 @@
 """Run the reload contract's conformance suite against any service command."""
-from invoke import Exit, task
+from invoke import Exit
+
+from ._common import task
 
 
 @task(default=True, help={

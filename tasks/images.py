@@ -1,9 +1,9 @@
 """Build the service images (no registry needed), list them, get them into a cluster (or a registry)."""
 from __future__ import annotations
 
-from invoke import Collection, task
+from invoke import Collection
 
-from ._common import CONTEXT_HELP, REGISTRY_HELP, ROOT, cluster_choice, fail, print_json, stdout_console, target
+from ._common import CONTEXT_HELP, REGISTRY_HELP, ROOT, cluster_choice, fail, print_json, stdout_console, target, task
 
 _JSON_HELP = "Print JSON for scripts instead of a table."
 

@@ -1,7 +1,7 @@
 """The daily loop: deploy the stack, reload its config, see its status and logs, take it down."""
 from __future__ import annotations
 
-from invoke import Exit, task
+from invoke import Exit
 
 from ._common import (
     CONTEXT_HELP,
@@ -13,6 +13,7 @@ from ._common import (
     print_json,
     stdout_console,
     target,
+    task,
 )
 
 _JSON_HELP = "Print JSON for scripts instead of tables."

@@ -1,7 +1,7 @@
 """Run the whole test suite: what CI runs."""
-from invoke import Exit, task
+from invoke import Exit
 
-from ._common import ROOT
+from ._common import ROOT, task
 
 
 @task(name="all", default=True, help={

@@ -67,7 +67,7 @@ def test_get_diff_backups_restore_round_trip(cfg):
     assert "+max_positions = 9" in invoke(cfg, "config.diff").stdout
     backups = json.loads(invoke(cfg, "config.backups", "--json").stdout)
     assert len(backups) == 1
-    r = invoke(cfg, "config.restore", "--backup", "1")
+    r = invoke(cfg, "config.restore", "--backup", backups[0]["id"])
     assert r.returncode == 0, r.stderr
     assert invoke(cfg, "config.get", "trading.max_positions").stdout.strip() == "5"
 
