@@ -190,6 +190,24 @@ def _install_rest_parsing() -> None:
 _install_rest_parsing()
 
 
+def _quiet_broken_pipe() -> None:
+    """Output of invoke itself (`invoke --list | head`) into a closed pipe ends quietly too, as a task's does."""
+    previous = sys.excepthook
+
+    def hook(kind, value, traceback):  # noqa: ANN001 (sys.excepthook's signature)
+        if issubclass(kind, BrokenPipeError):
+            _silence_stdout()
+            os._exit(141)
+        previous(kind, value, traceback)
+
+    if not getattr(sys.excepthook, "_quiet_pipe", False):
+        hook._quiet_pipe = True  # type: ignore[attr-defined]
+        sys.excepthook = hook
+
+
+_quiet_broken_pipe()
+
+
 def project_path(c: Context, key: str) -> Path:
     """A path from the `traderadmin` config section, relative paths taken from the project root."""
     p = Path(c.config.traderadmin[key])
@@ -211,7 +229,7 @@ def cluster_choice(c: Context, context: str | None = None, registry: str | None 
 
 def target(c: Context, as_json: bool = False, context: str | None = None, registry: str | None = None):
     """The provider, its status, and an API handle for the cluster --context names (else the configured provider's)."""
-    from traderadmin.cluster.providers import ProviderError, get_provider
+    from traderadmin.cluster.providers import get_provider, unreachable
     from traderadmin.errors import ToolkitError
     from traderadmin.kube import connect
 
@@ -220,26 +238,58 @@ def target(c: Context, as_json: bool = False, context: str | None = None, regist
         provider = get_provider(c.config.traderadmin.provider, context=context, registry=registry)
         status = provider.status()
         if not status.reachable:
-            again = f"invoke cluster.up --context {context}" if context else "invoke cluster.up"
-            raise ProviderError(f"the cluster of context {provider.context} ({provider.name} provider) does not answer: "
-                                f"{status.detail}. Bring it up with `{again}`")
+            raise unreachable(provider, status.detail)
         return provider, status, connect(provider.context)
     except ToolkitError as e:
         fail(e, as_json)
+
+
+def seconds(c: Context, flag_value: Any, setting: str) -> float:
+    """A duration from its flag (already read, in seconds), else from traderadmin.<setting> (invoke.yaml or
+    INVOKE_TRADERADMIN_<SETTING>), which may carry units too; a bad setting is a UsageError naming it."""
+    from traderadmin.cli.args import duration
+
+    if flag_value is not None:
+        return duration(flag_value, "--timeout")
+    return duration(c.config.traderadmin[setting],
+                    f"traderadmin.{setting} (invoke.yaml or INVOKE_TRADERADMIN_{setting.upper()})")
+
+
+def build_reporter():
+    """How image builds inside a longer task report: plain lines when stderr is no terminal (CI logs, pipes),
+    nothing on a terminal, where the task's own progress lines already show each phase."""
+    if sys.stderr.isatty():
+        return None
+    from traderadmin.images.progress import PlainReporter
+
+    return PlainReporter()
 
 
 def print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, default=str))
 
 
-def fail(error: Exception, as_json: bool = False, wrote_nothing: bool = True) -> NoReturn:
-    """Report a library error the way people (or scripts, with --json) read it, and exit non-zero."""
+def fail(error: Exception, as_json: bool = False, wrote_nothing: bool = True, note: str | None = None,
+         saved: Any = None) -> NoReturn:
+    """Report a library error the way people (or scripts, with --json) read it, and exit non-zero.
+
+    `note` says what the command did write before it stopped (the caller knows; the error does not), and
+    `saved` is the local SaveResult of such a write.
+    """
     from traderadmin.config import ConfigInvalid
 
     if as_json:
         issues = getattr(error, "issues", [])
-        print_json({"ok": False, "error": str(error).splitlines()[0],
-                    "issues": [{"key": i.key, "message": i.message, "fix": i.fix} for i in issues]})
+        payload: dict[str, Any] = {"ok": False, "error": str(error).splitlines()[0],
+                                   "issues": [{"key": i.key, "message": i.message, "fix": i.fix} for i in issues]}
+        if note:
+            payload["note"] = note
+        if saved is not None:
+            from traderadmin.config import backup_id
+
+            payload["local_saved"] = {"path": str(saved.path), "sha256": saved.new_sha256,
+                                      "backup_id": backup_id(saved.backup) if saved.backup else None}
+        print_json(payload)
         raise Exit(code=_exit_code(error))
     from rich.markup import escape
 
@@ -251,8 +301,10 @@ def fail(error: Exception, as_json: bool = False, wrote_nothing: bool = True) ->
             err.print(f"  [bold]{escape(i.key)}[/]: {escape(i.message)}")
             if i.fix:
                 err.print(f"      fix: {escape(i.fix)}")
-        raise Exit(code=2)
-    err.print(f"[bold red]✗[/] {escape(str(error))}")
+    else:
+        err.print(f"[bold red]✗[/] {escape(str(error))}")
+    if note:
+        err.print(f"  [bold yellow]note[/]: {escape(note)}")
     raise Exit(code=_exit_code(error))
 
 

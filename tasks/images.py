@@ -15,7 +15,7 @@ def _settings(c):
 def _build(c, services, as_json: bool):
     from traderadmin.dockerengine import DockerEngineError
     from traderadmin.images import SERVICES, ImagesError, build_images, cache_root, docker_client
-    from traderadmin.images.progress import NullReporter, RichReporter
+    from traderadmin.images.progress import NullReporter, reporter_for
 
     chosen = tuple(services) or SERVICES
     unknown = sorted(set(chosen) - set(SERVICES))
@@ -27,7 +27,7 @@ def _build(c, services, as_json: bool):
         if as_json:
             return build_images(ROOT, client, cache_root(), services=chosen, mirror=settings.debian_mirror,
                                 pull_base=settings.pull_base, reporter=NullReporter()), client
-        with RichReporter() as reporter:
+        with reporter_for() as reporter:
             return build_images(ROOT, client, cache_root(), services=chosen, mirror=settings.debian_mirror,
                                 pull_base=settings.pull_base, reporter=reporter), client
     except (ImagesError, DockerEngineError) as e:
