@@ -6,7 +6,9 @@ import os
 import shlex
 import subprocess
 import sys
+from typing import Callable
 
+import pytest
 from pytest_bdd import given, parsers, then, when
 
 from traderadmin import reload
@@ -68,17 +70,30 @@ def toolkit_connection(gate: Gate) -> Kube:
     # that deploy/ binds to the namespaced Role: nothing beyond that Role is allowed.
     kube.api_client.set_default_header(
         "Impersonate-User", f"system:serviceaccount:{gate.namespace}:traderadmin-toolkit")
-    denied = _can_list_nodes(kube)
-    assert not denied, "the impersonated connection still has cluster-wide rights"
+    assert_no_cluster_wide_rights(lambda: kube.core.list_node(_request_timeout=10))
     return kube
 
 
-def _can_list_nodes(kube: Kube) -> bool:
+def assert_no_cluster_wide_rights(list_nodes: Callable[[], object]) -> None:
+    """Only the API server's 403 Forbidden proves the connection lacks cluster-wide rights.
+
+    Any other failure (401, a 5xx, a timeout, a refused connection, a bad header) says
+    nothing about rights: counting it as proof would let a broken connection pass.
+    """
+    from kubernetes.client.exceptions import ApiException
+
     try:
-        kube.core.list_node(_request_timeout=10)
-        return True
-    except Exception:  # 403 Forbidden is the expected answer
-        return False
+        list_nodes()
+    except ApiException as e:
+        if e.status == 403:
+            return
+        pytest.fail(f"listing nodes as the toolkit's ServiceAccount failed with HTTP {e.status} {e.reason}, "
+                    f"not 403 Forbidden, so it proves nothing about its rights: {str(e.body)[:300]}")
+    except Exception as e:  # noqa: BLE001 (every other failure is reported, none is proof)
+        pytest.fail(f"listing nodes as the toolkit's ServiceAccount failed before the API server judged it "
+                    f"({type(e).__name__}: {e}), so it proves nothing about its rights")
+    else:
+        pytest.fail("the connection as the toolkit's ServiceAccount listed the nodes: it has cluster-wide rights")
 
 
 @when(parsers.parse('I reload with "{assignment}" through that connection'), target_fixture="change")
