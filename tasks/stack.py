@@ -163,8 +163,8 @@ def _refused(error: Exception, as_json: bool, saved, namespace: str):
     backup = f"backup {backup_id(saved.backup)}" if saved.backup else "no backup (it is the first save)"
     fail(error, as_json, wrote_nothing=False, saved=saved,
          note=f"the local file {saved.path} WAS saved (sha256 {saved.new_sha256[:12]}; the previous one is in "
-              f"{saved.path.name}.bak and {backup}), but nothing was written into the cluster (namespace "
-              f"{namespace}): it still runs its previous config. Fix the cause above and run `invoke reload` "
+              f"{saved.path.name}.bak and {backup}); the cluster (namespace {namespace}) was left untouched: it "
+              f"still runs its previous config. Fix the cause above and run `invoke reload` "
               f"again, or undo the local save with `invoke config.restore"
               + (f" --backup {backup_id(saved.backup)}`" if saved.backup else "`"))
 
