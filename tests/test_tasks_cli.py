@@ -208,3 +208,19 @@ def test_several_words_reach_a_rest_argument_and_flags_still_parse():
     assert first.name == "config.set" and first.args["assignments"].value == ["a=1", "b=2", "c=[1, 2]"]
     assert first.args["json"].value is True
     assert second.name == "config.show", "a task name after the words still starts that task"
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_readme_explains_shell_completion_and_the_script_works(shell):
+    readme = (ROOT / "README.md").read_text()
+    assert f"invoke --print-completion-script {shell}" in readme
+    r = _cli("--print-completion-script", shell)
+    assert r.returncode == 0 and "invoke" in r.stdout
+
+
+def test_completion_offers_tasks_and_their_flags():
+    tasks_offered = _cli("--complete", "--", "invoke").stdout.split()
+    assert {"config.set", "logs", "up", "down"} <= set(tasks_offered)
+    flags = _cli("--complete", "--", "invoke", "logs", "--").stdout.split()
+    assert {"--since", "--previous", "--follow", "--service", "--tail"} <= set(flags)
+    assert "--confirm-live" in _cli("--complete", "--", "invoke", "up", "--").stdout.split()
