@@ -104,3 +104,47 @@ def reload_as_toolkit(gate: Gate, previous: dict, toolkit_kube: Kube, assignment
     reload.guard_live_in_cluster(toolkit_kube, gate.namespace, config, confirm_live=False)
     outcome = reload.push(toolkit_kube, gate.namespace, data, digest, timeout=gate.deadline(5))
     return {"sha256": digest, "outcome": outcome}
+
+
+@when(parsers.parse('I follow "{command}" until every service has printed a line'), target_fixture="followed")
+def follow_logs(gate: Gate, command: str) -> list[str]:
+    """Run a command that never ends on its own, read its lines until each service has spoken, then stop it."""
+    import queue
+    import threading
+    import time
+
+    from traderadmin import deploy
+
+    argv = shlex.split(command)
+    assert argv[0] == "invoke", "steps run toolkit commands only"
+    env = {**os.environ, "COLUMNS": "200", "INVOKE_TRADERADMIN_CONFIG_PATH": str(gate.files.config),
+           "INVOKE_TRADERADMIN_NAMESPACE": gate.namespace, "INVOKE_TRADERADMIN_PROVIDER": gate.provider}
+    proc = subprocess.Popen([sys.executable, "-m", "invoke", "-r", str(ROOT), *argv[1:]], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout] + [lines.put(None)], daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + gate.deadline(60)
+    try:
+        while {s for s in deploy.SERVICE_PORTS if any(line.startswith(s) for line in seen)} != set(deploy.SERVICE_PORTS):
+            try:
+                line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                pytest.fail(f"`{command}` printed no line of every service in time: {seen[-10:]}")
+            if line is None:
+                pytest.fail(f"`{command}` ended (exit {proc.wait()}): {proc.stderr.read()[-2000:]}")
+            seen.append(line.rstrip("\n"))
+        assert proc.poll() is None, "a follow keeps running until it is stopped"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return seen
+
+
+@then("each line names its service")
+def lines_name_their_service(followed: list[str]) -> None:
+    from traderadmin import deploy
+
+    prefixes = tuple(f"{s}" for s in deploy.SERVICE_PORTS)
+    unnamed = [line for line in followed if not line.startswith(prefixes) or " | " not in line]
+    assert not unnamed, f"lines without their service: {unnamed[:5]}"

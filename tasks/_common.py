@@ -129,7 +129,8 @@ class Task(invoke.Task):
             if self.rest and self.rest in (arg.attr_name, arg.name):
                 out.append(_Rest(**fields))
             elif reader and arg.kind is not list:
-                out.append(_Read(reader, **{**fields, "kind": int if arg.kind is int else str}))
+                shown = int if arg.kind is int and not is_duration(arg.attr_name or arg.name) else str  # INT / DURATION
+                out.append(_Read(reader, **{**fields, "kind": shown}))
             else:
                 out.append(arg)
         return out
@@ -188,6 +189,32 @@ def _install_rest_parsing() -> None:
 
 
 _install_rest_parsing()
+
+
+def _install_list_help() -> None:
+    """Help shows a repeatable flag as taking a value (`-s VALUE, --set=VALUE`), not as a switch (invoke
+    names only str and int values), and a duration as `--timeout=DURATION`."""
+    from invoke.parser.context import ParserContext
+
+    if getattr(ParserContext, "_list_values", False):
+        return
+    original = ParserContext.help_for
+
+    def help_for(self: ParserContext, flag: str) -> tuple[str, str]:
+        names, text = original(self, flag)
+        arg = self.flags[flag]
+        if isinstance(arg, _Read) and is_duration(arg.attr_name or arg.name):
+            names = names.replace("STRING", "DURATION")
+        if arg.kind is list:
+            names = ", ".join(n + (" VALUE" if len(n) == 2 else "=VALUE") if "=" not in n and " " not in n else n
+                              for n in names.split(", "))
+        return names, text
+
+    ParserContext.help_for = help_for
+    ParserContext._list_values = True
+
+
+_install_list_help()
 
 
 def _quiet_broken_pipe() -> None:

@@ -114,7 +114,7 @@ def check(c, app_dir=None, json=False):
         "app-dir": "the scaffolded app (default: <app.output_dir>/<app.name>)",
         "out-dir": "where the screenshot, app log and result.json go (default: app.smoke_dir)",
         "no-build": "use the binary already in build/bin",
-        "timeout": "seconds to wait for the window to render",
+        "timeout": "how long to wait for the window to render: 90, 90s, 2m (default 90 s)",
         "json": "print the result as JSON",
     }
 )

@@ -11,7 +11,7 @@ from ._common import task
     "signal": "The service reloads on SIGUSR1: run the SIGUSR1 checks too (skipped otherwise).",
     "only": "Comma-separated check names to run (default: all; --list shows them).",
     "list": "List the checks with their descriptions and exit.",
-    "timeout": "Seconds a service gets to apply or reject a change (default 5).",
+    "timeout": "How long a service gets to apply or reject a change: 5, 5s, 1m (default 5 s).",
     "workdir": "Folder for the checks' temp folders (default: a new one under the system temp dir).",
     "keep": "Keep every check's temp folder (failed checks' folders are always kept).",
     "json": "Print the results as JSON instead of a table.",

@@ -156,8 +156,7 @@ def _refused(error: Exception, as_json: bool, saved, namespace: str):
     """Report a reload that stopped, saying exactly what was written: the local file may have been saved
     (and backed up) by --set before the cluster's guard or the push refused; the cluster never was."""
     if saved is None or not saved.changed:
-        fail(error, as_json, wrote_nothing=False, note=f"the local config file was not changed and the cluster "
-                                                       f"(namespace {namespace}) was left untouched")
+        fail(error, as_json)  # "nothing was written": neither the local file nor the cluster
     from traderadmin.config import backup_id
 
     backup = f"backup {backup_id(saved.backup)}" if saved.backup else "no backup (it is the first save)"

@@ -64,7 +64,7 @@ def test_reload_refused_without_a_local_change_says_neither_was_written(ctx, mon
     with pytest.raises(Exit):
         stack.reload(ctx, namespace="ns")
     err = capsys.readouterr().err
-    assert "local config file was not changed" in err and "left untouched" in err and kube.execs == []
+    assert "nothing was written" in err and "WAS saved" not in err and kube.execs == []
 
 
 def test_reload_refusal_as_json_reports_the_local_save(ctx, monkeypatch, capsys):

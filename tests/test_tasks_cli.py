@@ -224,3 +224,18 @@ def test_completion_offers_tasks_and_their_flags():
     flags = _cli("--complete", "--", "invoke", "logs", "--").stdout.split()
     assert {"--since", "--previous", "--follow", "--service", "--tail"} <= set(flags)
     assert "--confirm-live" in _cli("--complete", "--", "invoke", "up", "--").stdout.split()
+
+
+@pytest.mark.parametrize("name,flag", [(t, f) for t, f, k in TYPED if k == "duration"])
+def test_every_duration_flag_shows_it_takes_units(name, flag):
+    import re
+
+    out = _cli("--help", name).stdout
+    assert f"{flag}=DURATION" in out
+    block = out.split(f"{flag}=DURATION", 1)[1].split("\n  -", 1)[0]  # its help, up to the next flag
+    assert re.search(r"\b\d+(s|m|h)\b", block), f"{name} {flag}: help gives no example with a unit: {block}"
+
+
+def test_a_repeatable_flag_shows_it_takes_a_value():
+    out = _cli("--help", "reload").stdout
+    assert "--set=VALUE" in out
