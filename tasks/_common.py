@@ -235,6 +235,21 @@ def _quiet_broken_pipe() -> None:
 _quiet_broken_pipe()
 
 
+def check_names(provider: str | None = None, flavor: str | None = None) -> None:
+    """A typo in --provider or --flavor is refused before anything runs: exit 2, with the name it was likely
+    meant to be (UsageError, shown by the Task wrapper)."""
+    from traderadmin.cli.args import choice
+
+    if provider:
+        from traderadmin.cluster.providers import PROVIDERS
+
+        choice(provider, "--provider", ["auto", *PROVIDERS])
+    if flavor:
+        from traderadmin.localcluster.flavors import FLAVORS
+
+        choice(flavor, "--flavor", list(FLAVORS))
+
+
 def project_path(c: Context, key: str) -> Path:
     """A path from the `traderadmin` config section, relative paths taken from the project root."""
     p = Path(c.config.traderadmin[key])

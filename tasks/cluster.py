@@ -2,7 +2,7 @@
 import contextlib
 from typing import Callable, Iterator
 
-from ._common import CONTEXT_HELP, REGISTRY_HELP, cluster_choice, task
+from ._common import CONTEXT_HELP, REGISTRY_HELP, check_names, cluster_choice, task
 
 _FLAVOR_HELP = (
     "Local provider only: which cluster the local one stands in for. plain: our own containerd, node named after "
@@ -53,6 +53,7 @@ def up(c, provider=None, flavor=None, context=None, registry=None, json=False):
 
     from ._common import fail, print_json
 
+    check_names(provider, flavor)
     console = _console()
     started = time.monotonic()
     context, registry = cluster_choice(c, context, registry)
@@ -82,6 +83,7 @@ def down(c, provider=None, context=None):
     """Stop the cluster: every component and pod, mounts and network rules (local provider, any flavor); a cluster of your own keeps running."""
     from traderadmin.cluster import providers
 
+    check_names(provider)
     console = _console()
     context, registry = cluster_choice(c, context)
     try:
@@ -104,6 +106,7 @@ def status(c, provider=None, flavor=None, context=None, json=False):
 
     from traderadmin.cluster import providers
 
+    check_names(provider, flavor)
     context, registry = cluster_choice(c, context)
     try:
         result = providers.get_provider(provider or ("local" if flavor else c.config.traderadmin.provider), flavor,

@@ -17,10 +17,12 @@ def _build(c, services, as_json: bool):
     from traderadmin.images import SERVICES, ImagesError, build_images, cache_root, docker_client
     from traderadmin.images.progress import NullReporter, reporter_for
 
-    chosen = tuple(services) or SERVICES
-    unknown = sorted(set(chosen) - set(SERVICES))
-    if unknown:
-        fail(ValueError(f"unknown service {', '.join(unknown)}; known: {', '.join(SERVICES)}"), as_json)
+    from traderadmin.cli.args import UsageError, choice
+
+    try:
+        chosen = tuple(choice(s, "--service", SERVICES) for s in services) or SERVICES
+    except UsageError as e:  # a typo: exit 2 with the name it was likely meant to be
+        fail(e, as_json)
     settings = _settings(c)
     try:
         client = docker_client()

@@ -10,6 +10,7 @@ from ._common import (
     REGISTRY_HELP,
     ROOT,
     build_reporter,
+    check_names,
     cluster_choice,
     config_files,
     fail,
@@ -276,6 +277,7 @@ def up(c, provider=None, flavor=None, context=None, registry=None, namespace=Non
 
     from traderadmin.errors import ToolkitError
 
+    check_names(provider, flavor)  # before the config is written or anything starts
     files = config_files(c)
     created = False
     if not files.config.exists():

@@ -239,3 +239,30 @@ def test_every_duration_flag_shows_it_takes_units(name, flag):
 def test_a_repeatable_flag_shows_it_takes_a_value():
     out = _cli("--help", "reload").stdout
     assert "--set=VALUE" in out
+
+
+def _named_flags():
+    """(task, flag, typo, meant) for every flag that takes one of a known set of names."""
+    typos = {"provider": ("lcoal", "local"), "flavor": ("kubadm", "kubeadm"), "flavors": ("plian", "plain"),
+             "service": ("scaner", "scanner")}
+    for name, task in sorted(TASKS.items()):
+        for pname in inspect.signature(task.body).parameters:
+            if pname in typos:
+                yield name, f"--{pname}", *typos[pname]
+
+
+NAMED = list(_named_flags())
+
+
+def test_the_class_of_named_flags_is_found():
+    assert {("logs", "--service"), ("images.build", "--service"), ("cluster.up", "--provider"),
+            ("cluster.status", "--flavor"), ("up", "--provider"), ("test.all", "--flavors")} <= \
+        {(t, f) for t, f, *_ in NAMED}
+
+
+@pytest.mark.parametrize("name,flag,typo,meant", NAMED)
+def test_a_typo_in_a_name_is_exit_2_with_did_you_mean_before_anything_runs(name, flag, typo, meant):
+    # A context no cluster has: even if the check regressed, no command could reach the shared cluster.
+    r = _cli(name, flag, typo, env={"INVOKE_TRADERADMIN_CONTEXT": "no-such-context-for-tests"})
+    assert r.returncode == 2, f"{name} {flag} {typo}: exit {r.returncode}\n{r.stdout}\n{r.stderr}"
+    assert f"did you mean {meant}" in r.stderr + r.stdout and "Traceback" not in r.stderr
