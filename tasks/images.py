@@ -15,7 +15,7 @@ def _settings(c):
 def _build(c, services, as_json: bool):
     from traderadmin.dockerengine import DockerEngineError
     from traderadmin.images import SERVICES, ImagesError, build_images, cache_root, docker_client
-    from traderadmin.images.progress import NullReporter, reporter_for
+    from traderadmin.images.progress import reporter_for
 
     from traderadmin.cli.args import UsageError, choice
 
@@ -26,9 +26,8 @@ def _build(c, services, as_json: bool):
     settings = _settings(c)
     try:
         client = docker_client()
-        if as_json:
-            return build_images(ROOT, client, cache_root(), services=chosen, mirror=settings.debian_mirror,
-                                pull_base=settings.pull_base, reporter=NullReporter()), client
+        # Progress goes to stderr, also with --json (stdout stays one JSON document): a build of minutes in a
+        # CI log is never silent.
         with reporter_for() as reporter:
             return build_images(ROOT, client, cache_root(), services=chosen, mirror=settings.debian_mirror,
                                 pull_base=settings.pull_base, reporter=reporter), client

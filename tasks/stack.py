@@ -16,6 +16,7 @@ from ._common import (
     fail,
     print_json,
     seconds,
+    stderr_console,
     stdout_console,
     target,
     task,
@@ -85,8 +86,9 @@ def deploy(c, namespace=None, context=None, registry=None, host_network=False, t
             kube, root=ROOT, files=config_files(c), namespace=ns, provider=status.provider,
             desktop_mode=status.mode or None, cluster=status.cluster, registry=registry, confirm_live=confirm_live,
             host_network=host_network or settings.host_network,
-            timeout=seconds(c, timeout, "deploy_timeout"), progress=(lambda p, m: None) if json else _progress(out),
-            reporter=None if json else build_reporter())
+            timeout=seconds(c, timeout, "deploy_timeout"),
+            # With --json, stdout is one JSON document: the progress lines go to stderr.
+            progress=_progress(stderr_console() if json else out), reporter=build_reporter())
     except ToolkitError as e:
         fail(e, json)
     if json:
