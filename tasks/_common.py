@@ -10,6 +10,7 @@ from typing import Any, Callable, NoReturn
 
 import invoke
 from invoke import Context, Exit
+from invoke.exceptions import ParseError
 from invoke.parser import Argument
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +39,11 @@ def is_duration(name: str) -> bool:
     return _DURATION.search(name) is not None
 
 
+def long_flag(arg: Argument) -> str:
+    """`--app-dir`, as typed (invoke's `arg.name` is the Python name, `app_dir`)."""
+    return "--" + next((n for n in arg.names if len(n) > 1), arg.names[0])
+
+
 class _Read(Argument):
     """A flag whose text the toolkit reads itself (durations, counts, numbers).
 
@@ -56,7 +62,7 @@ class _Read(Argument):
         from traderadmin.errors import ToolkitError
 
         try:
-            converted = self.reader(value, f"--{self.name}")
+            converted = self.reader(value, long_flag(self))
         except ToolkitError as e:
             raise Exit(f"✗ {e}", code=2) from None
         self.raw_value = value
@@ -120,8 +126,13 @@ class Task(invoke.Task):
         return opts
 
     def get_arguments(self, ignore_unknown_help: bool | None = None) -> list[Argument]:
+        saved = dict(self.help)  # invoke hands out each flag's help once; completion and help ask again
+        try:
+            found = super().get_arguments(ignore_unknown_help)
+        finally:
+            self.help = saved
         out = []
-        for arg in super().get_arguments(ignore_unknown_help):
+        for arg in found:
             fields = dict(names=arg.names, kind=arg.kind, default=arg.default, help=arg.help,
                           positional=arg.positional, optional=arg.optional, incrementable=arg.incrementable,
                           attr_name=arg.attr_name)
@@ -163,6 +174,40 @@ def task(*args: Any, **kwargs: Any) -> Any:
     return invoke.task(*args, klass=Task, **kwargs)
 
 
+class UsageParseError(ParseError, Exit):
+    """A word of the command line invoke cannot place (a task name or flag it does not know, a flag without
+    its value): exit 2, a usage error, where invoke exits 1; unknown names get the one likely meant.
+
+    Still a ParseError, carrying the context, so tab completion of a half-typed flag works as before.
+    """
+
+    def __init__(self, message: str, context: Any) -> None:
+        ParseError.__init__(self, message, context)
+        self.text, self.message, self._code = message, "", 2  # printed once, as the ParseError it also is
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _unknown_word(token: str, machine: Any, error: ParseError) -> UsageParseError:
+    import difflib
+
+    flags = list(machine.context.flags) if machine.context else []
+    known = flags if token.startswith("-") else [*machine.contexts, *flags]
+    match = difflib.get_close_matches(token, known, n=1, cutoff=0.6)
+    where = (f"`invoke --help {machine.context.name}` lists its flags" if token.startswith("-") and machine.context
+             else "`invoke --list` lists the tasks")
+    hint = f" Did you mean {match[0]}?" if match else ""
+    return UsageParseError(f"✗ {error}{hint} ({where})", error.context)
+
+
+def _example(flag: Argument) -> str:
+    name = flag.attr_name or flag.name
+    if is_duration(name):
+        return "30s"
+    return "50" if flag.kind is int else "VALUE"
+
+
 def _install_rest_parsing() -> None:
     """Let a task with `rest=` take any number of words: `invoke config.set a=1 b=2`.
 
@@ -182,9 +227,43 @@ def _install_rest_parsing() -> None:
                 and not token.startswith("-") and not (rest.value and token in self.contexts)):
             rest.value = token
             return
-        original(self, token)
+        if (self.context and token.startswith("--") and self.current_state != "unknown"
+                and not self.waiting_for_flag_value and token not in self.context.flags
+                and token not in self.context.inverse_flags and not (self.initial and token in self.initial.flags)):
+            # invoke would take a mistyped flag as a task's missing positional value (`config.get --keyy`).
+            raise _unknown_word(token, self, ParseError(f"No idea what {token!r} is!", self.context))
+        try:
+            original(self, token)
+        except ParseError as e:
+            if not str(e).startswith("No idea what"):
+                raise
+            raise _unknown_word(token, self, e) from None
 
+    def complete_flag(self: ParseMachine) -> None:
+        flag = self.flag
+        try:
+            finish_flag(self)
+        except UsageParseError:
+            raise
+        except ParseError as e:
+            text = (f"✗ {long_flag(flag)} needs a value, e.g. {long_flag(flag)} {_example(flag)} (`invoke --help "
+                    f"{self.context.name}` explains it)" if flag is not None and "needed value" in str(e) and self.context
+                    else f"✗ {e}")
+            raise UsageParseError(text, e.context) from None
+
+    def complete_context(self: ParseMachine) -> None:
+        try:
+            finish_context(self)
+        except UsageParseError:
+            raise
+        except ParseError as e:  # a task without a required word, e.g. `invoke config.get`
+            where = f" (`invoke --help {self.context.name}` shows how to call it)" if self.context else ""
+            raise UsageParseError(f"✗ {e}{where}", e.context) from None
+
+    finish_flag, finish_context = ParseMachine.complete_flag, ParseMachine.complete_context
     ParseMachine.handle = handle
+    ParseMachine.complete_flag = complete_flag
+    ParseMachine.complete_context = complete_context
     ParseMachine._rest_words = True
 
 

@@ -72,7 +72,7 @@ import inspect  # noqa: E402
 import os  # noqa: E402
 import subprocess  # noqa: E402
 
-from tasks._common import SAFETY_FLAGS, is_duration  # noqa: E402
+from tasks._common import SAFETY_FLAGS, is_duration, long_flag  # noqa: E402
 
 TASKS = dict(_tasks(ns))
 
@@ -153,7 +153,7 @@ def test_durations_take_units(text, seconds):
 def test_every_duration_flag_takes_units(name, flag):
     """The parsed value reaches the body in seconds, whatever the unit."""
     task = TASKS[name]
-    arg = next(a for a in _flags(task) if f"--{a.name}" == flag)
+    arg = next(a for a in _flags(task) if long_flag(a) == flag)
     arg.value = "2m"
     assert arg.value == 120.0
 
@@ -266,3 +266,38 @@ def test_a_typo_in_a_name_is_exit_2_with_did_you_mean_before_anything_runs(name,
     r = _cli(name, flag, typo, env={"INVOKE_TRADERADMIN_CONTEXT": "no-such-context-for-tests"})
     assert r.returncode == 2, f"{name} {flag} {typo}: exit {r.returncode}\n{r.stdout}\n{r.stderr}"
     assert f"did you mean {meant}" in r.stderr + r.stdout and "Traceback" not in r.stderr
+
+
+def _every_flag():
+    for name, task in sorted(TASKS.items()):
+        for arg in _flags(task):
+            yield name, long_flag(arg), arg.takes_value and arg.kind is not list
+
+
+EVERY_FLAG = list(_every_flag())
+SAFE = {"INVOKE_TRADERADMIN_CONTEXT": "no-such-context-for-tests"}
+
+
+@pytest.mark.parametrize("name", sorted(TASKS))
+def test_a_typo_in_a_task_name_is_exit_2_with_did_you_mean(name):
+    typo = name[:-1] + name[-1] * 2  # e.g. config.showw
+    r = _cli(typo, env=SAFE)
+    assert r.returncode == 2 and "Did you mean" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("name,flag,_", EVERY_FLAG)
+def test_a_typo_in_any_flag_is_exit_2_naming_the_flag_meant(name, flag, _):
+    r = _cli(name, flag + flag[-1], env=SAFE)
+    assert r.returncode == 2, f"{name} {flag}{flag[-1]}: exit {r.returncode}\n{r.stderr}"
+    assert f"Did you mean {flag}?" in r.stderr and "Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("name,flag", [(n, f) for n, f, takes in EVERY_FLAG if takes])
+def test_a_flag_without_its_value_is_exit_2_with_an_example(name, flag):
+    r = _cli(name, flag, env=SAFE)
+    assert r.returncode == 2 and f"{flag} needs a value, e.g. {flag} " in r.stderr, r.stderr
+
+
+def test_a_missing_required_word_is_exit_2():
+    r = _cli("config.get", env=SAFE)
+    assert r.returncode == 2 and "key" in r.stderr and "invoke --help config.get" in r.stderr
