@@ -181,14 +181,16 @@ def test_a_unique_start_of_an_id_is_enough_and_an_ambiguous_one_is_refused(cfg):
     invoke(cfg, "config.set", "trading.max_positions=6")
     invoke(cfg, "config.set", "trading.max_positions=7")
     newest, oldest = _ids(cfg)
-    r = invoke(cfg, "config.restore", "--backup", newest[:15])  # date and time to the second: all saved now
     common = os.path.commonprefix([newest, oldest])
-    if len(common) >= 15:
-        assert r.returncode == 2 and "give more of the id" in r.stderr
+    # config.diff reads a backup the way restore finds it, and writes nothing.
+    r = invoke(cfg, "config.diff", "--against", common)
+    assert r.returncode == 2 and "give more of the id" in r.stderr and newest in r.stderr and oldest in r.stderr
     unique = newest[:len(common) + 1]
+    assert invoke(cfg, "config.diff", "--against", unique).returncode == 0
     r = invoke(cfg, "config.restore", "--backup", unique)
     assert r.returncode == 0, r.stderr
     assert _values(cfg)["trading"]["max_positions"] == 6
+    assert invoke(cfg, "config.diff", "--against", newest[:7]).returncode == 2, "shorter than a date: refused"
 
 
 def test_a_position_number_is_refused_and_the_error_names_the_id_it_means_now(cfg):
