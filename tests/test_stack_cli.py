@@ -199,3 +199,51 @@ def test_deploy_off_a_terminal_gets_a_line_reporter_for_its_image_builds(monkeyp
 
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     assert isinstance(build_reporter(), PlainReporter)
+
+
+# --- up and down for scripts --------------------------------------------------------------------------
+
+def test_up_json_is_one_document_and_passes_confirm_live_on(ctx, monkeypatch, capsys):
+    from tasks import cluster as cluster_tasks
+
+    seen = {}
+
+    def fake_cluster_up(c, **kw):
+        seen["cluster"] = kw
+        print(json.dumps({"ok": True, "provider": "local", "context": "traderadmin-local"}))
+
+    def fake_deploy(c, **kw):
+        seen["deploy"] = kw
+        print(json.dumps({"changed": False, "namespace": kw.get("namespace") or "traderadmin"}))
+
+    monkeypatch.setattr(cluster_tasks, "up", fake_cluster_up)
+    monkeypatch.setattr(stack, "deploy", fake_deploy)
+    stack.up(ctx, confirm_live=True, json=True, timeout=120.0)
+    out = json.loads(capsys.readouterr().out)
+    assert out["ok"] is True and out["cluster"]["provider"] == "local" and out["deploy"]["changed"] is False
+    assert seen["deploy"]["confirm_live"] is True and seen["deploy"]["json"] is True
+    assert seen["deploy"]["timeout"] == 120.0 and seen["cluster"]["json"] is True
+
+
+def test_up_json_failure_prints_the_failing_steps_document_and_its_code(ctx, monkeypatch, capsys):
+    from tasks import cluster as cluster_tasks
+
+    def failing_cluster_up(c, **kw):
+        print(json.dumps({"ok": False, "error": "cluster.up failed: no"}))
+        raise Exit(code=1)
+
+    monkeypatch.setattr(cluster_tasks, "up", failing_cluster_up)
+    with pytest.raises(Exit) as stop:
+        stack.up(ctx, json=True)
+    assert stop.value.code == 1 and json.loads(capsys.readouterr().out)["ok"] is False
+
+
+def test_down_json_lists_what_was_removed(ctx, monkeypatch, capsys):
+    from traderadmin import deploy
+
+    monkeypatch.setattr(stack, "target", lambda *a, **k: (None, None, FakeKube()))
+    monkeypatch.setattr(deploy, "remove", lambda kube, ns, purge: ["Deployment/orchestrator", "Deployment/scanner"])
+    stack.down(ctx, namespace="ns", json=True)
+    out = json.loads(capsys.readouterr().out)
+    assert out == {"ok": True, "namespace": "ns", "removed": ["Deployment/orchestrator", "Deployment/scanner"],
+                   "purged": False, "config_volume_kept": True}
