@@ -21,3 +21,7 @@ Feature: The trader's commands against the live cluster
     Given a connection that acts as the toolkit's service account
     When I reload with "scanner.workers=3" through that connection
     Then both services report the new config hash
+
+  Scenario: Logs of every service, followed together
+    When I follow "invoke logs -f --since 1h --tail 20" until every service has printed a line
+    Then each line names its service

@@ -6,7 +6,9 @@ import os
 import shlex
 import subprocess
 import sys
+from typing import Callable
 
+import pytest
 from pytest_bdd import given, parsers, then, when
 
 from traderadmin import reload
@@ -68,17 +70,30 @@ def toolkit_connection(gate: Gate) -> Kube:
     # that deploy/ binds to the namespaced Role: nothing beyond that Role is allowed.
     kube.api_client.set_default_header(
         "Impersonate-User", f"system:serviceaccount:{gate.namespace}:traderadmin-toolkit")
-    denied = _can_list_nodes(kube)
-    assert not denied, "the impersonated connection still has cluster-wide rights"
+    assert_no_cluster_wide_rights(lambda: kube.core.list_node(_request_timeout=10))
     return kube
 
 
-def _can_list_nodes(kube: Kube) -> bool:
+def assert_no_cluster_wide_rights(list_nodes: Callable[[], object]) -> None:
+    """Only the API server's 403 Forbidden proves the connection lacks cluster-wide rights.
+
+    Any other failure (401, a 5xx, a timeout, a refused connection, a bad header) says
+    nothing about rights: counting it as proof would let a broken connection pass.
+    """
+    from kubernetes.client.exceptions import ApiException
+
     try:
-        kube.core.list_node(_request_timeout=10)
-        return True
-    except Exception:  # 403 Forbidden is the expected answer
-        return False
+        list_nodes()
+    except ApiException as e:
+        if e.status == 403:
+            return
+        pytest.fail(f"listing nodes as the toolkit's ServiceAccount failed with HTTP {e.status} {e.reason}, "
+                    f"not 403 Forbidden, so it proves nothing about its rights: {str(e.body)[:300]}")
+    except Exception as e:  # noqa: BLE001 (every other failure is reported, none is proof)
+        pytest.fail(f"listing nodes as the toolkit's ServiceAccount failed before the API server judged it "
+                    f"({type(e).__name__}: {e}), so it proves nothing about its rights")
+    else:
+        pytest.fail("the connection as the toolkit's ServiceAccount listed the nodes: it has cluster-wide rights")
 
 
 @when(parsers.parse('I reload with "{assignment}" through that connection'), target_fixture="change")
@@ -89,3 +104,47 @@ def reload_as_toolkit(gate: Gate, previous: dict, toolkit_kube: Kube, assignment
     reload.guard_live_in_cluster(toolkit_kube, gate.namespace, config, confirm_live=False)
     outcome = reload.push(toolkit_kube, gate.namespace, data, digest, timeout=gate.deadline(5))
     return {"sha256": digest, "outcome": outcome}
+
+
+@when(parsers.parse('I follow "{command}" until every service has printed a line'), target_fixture="followed")
+def follow_logs(gate: Gate, command: str) -> list[str]:
+    """Run a command that never ends on its own, read its lines until each service has spoken, then stop it."""
+    import queue
+    import threading
+    import time
+
+    from traderadmin import deploy
+
+    argv = shlex.split(command)
+    assert argv[0] == "invoke", "steps run toolkit commands only"
+    env = {**os.environ, "COLUMNS": "200", "INVOKE_TRADERADMIN_CONFIG_PATH": str(gate.files.config),
+           "INVOKE_TRADERADMIN_NAMESPACE": gate.namespace, "INVOKE_TRADERADMIN_PROVIDER": gate.provider}
+    proc = subprocess.Popen([sys.executable, "-m", "invoke", "-r", str(ROOT), *argv[1:]], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env)
+    lines: queue.Queue[str | None] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout] + [lines.put(None)], daemon=True).start()
+    seen: list[str] = []
+    deadline = time.monotonic() + gate.deadline(60)
+    try:
+        while {s for s in deploy.SERVICE_PORTS if any(line.startswith(s) for line in seen)} != set(deploy.SERVICE_PORTS):
+            try:
+                line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+            except queue.Empty:
+                pytest.fail(f"`{command}` printed no line of every service in time: {seen[-10:]}")
+            if line is None:
+                pytest.fail(f"`{command}` ended (exit {proc.wait()}): {proc.stderr.read()[-2000:]}")
+            seen.append(line.rstrip("\n"))
+        assert proc.poll() is None, "a follow keeps running until it is stopped"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+    return seen
+
+
+@then("each line names its service")
+def lines_name_their_service(followed: list[str]) -> None:
+    from traderadmin import deploy
+
+    prefixes = tuple(f"{s}" for s in deploy.SERVICE_PORTS)
+    unnamed = [line for line in followed if not line.startswith(prefixes) or " | " not in line]
+    assert not unnamed, f"lines without their service: {unnamed[:5]}"

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from invoke import Collection, Context, task
+from invoke import Collection, Context
 
-from ._common import ROOT, fail, print_json
+from ._common import ROOT, fail, print_json, task
 
 
 # Defaults of the `app` config section; override them in invoke.yaml
@@ -114,7 +114,7 @@ def check(c, app_dir=None, json=False):
         "app-dir": "the scaffolded app (default: <app.output_dir>/<app.name>)",
         "out-dir": "where the screenshot, app log and result.json go (default: app.smoke_dir)",
         "no-build": "use the binary already in build/bin",
-        "timeout": "seconds to wait for the window to render",
+        "timeout": "how long to wait for the window to render: 90, 90s, 2m (default 90 s)",
         "json": "print the result as JSON",
     }
 )

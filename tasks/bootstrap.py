@@ -1,9 +1,7 @@
 """`invoke bootstrap`: scaffold the desktop app, create the config, check the machine."""
 from __future__ import annotations
 
-from invoke import task
-
-from ._common import config_files, fail, stdout_console
+from ._common import config_files, fail, stdout_console, task
 from .app import project_relative, setting
 
 

@@ -6,29 +6,35 @@ full disk, another writer's lock); see traderadmin/config/errors.py.
 """
 from __future__ import annotations
 
-from invoke import task
 
-from ._common import config_files, fail, print_json, stdout_console
+
+from ._common import config_files, fail, print_json, stdout_console, task
 
 _LIVE_HELP = "Allow switching trading.mode to LIVE (real money)."
 _JSON_HELP = "Print JSON for scripts instead of a table."
 
 
 def _report_save(result, diff, as_json: bool) -> None:
+    from traderadmin.config import backup_id
+
     if as_json:
         print_json({"ok": True, "changed": result.changed, "path": str(result.path),
                     "old_sha256": result.old_sha256, "new_sha256": result.new_sha256,
                     "backup": str(result.backup) if result.backup else None,
+                    "backup_id": backup_id(result.backup) if result.backup else None,
                     "changes": [{"key": d.key, "old": d.old, "new": d.new} for d in diff]})
         return
     out = stdout_console()
     if not result.changed:
         out.print(f"{result.path} already holds that; nothing written (sha256 {result.new_sha256[:12]})")
         return
+    from traderadmin.config import backup_id, toml_value
+
     for d in diff:
-        out.print(f"  {d.key}: {d.old!r} → {d.new!r}")
+        out.print(f"  {d.key}: {toml_value(d.old)} → {toml_value(d.new)}", markup=False)
     out.print(f"[green]✓[/] saved {result.path} (sha256 {result.new_sha256[:12]}); "
-              f"previous file in {result.path.name}.bak" + (f" and {result.backup.name}" if result.backup else ""))
+              f"previous file in {result.path.name}.bak"
+              + (f" and backup {backup_id(result.backup)}" if result.backup else ""))
 
 
 @task(help={"force": "Replace an existing config (it is backed up first)."})
@@ -48,7 +54,7 @@ def show(c, json=False):
     """Show every key with its value, unit and description."""
     from rich.table import Table
 
-    from traderadmin.config import ConfigError, flatten, read
+    from traderadmin.config import ConfigError, flatten, read, toml_value
 
     files = config_files(c)
     try:
@@ -65,7 +71,7 @@ def show(c, json=False):
         table.add_column(col, overflow="fold")
     for key, value in flatten(data).items():
         field = files.schema.field(key)
-        table.add_row(key, repr(value), (field.unit or "") if field else "", field.description if field else "")
+        table.add_row(key, toml_value(value), (field.unit or "") if field else "", field.description if field else "")
     stdout_console().print(table)
 
 
@@ -77,7 +83,7 @@ def get(c, key, json=False):
     try:
         value = get_value(config_files(c), key)
     except ConfigError as e:
-        fail(e, json)
+        fail(e, json, wrote_nothing=False)  # a read: nothing to write in the first place
     if json or isinstance(value, (dict, list)):
         print_json(value)
     else:
@@ -85,17 +91,34 @@ def get(c, key, json=False):
 
 
 @task(name="set", help={
-    "assignments": "KEY=VALUE, or several in one quoted word: \"trading.max_positions=6 scanner.workers=8\".",
-    "confirm_live": _LIVE_HELP, "json": _JSON_HELP})
-def set_(c, assignments, confirm_live=False, json=False):
-    """Change values, keeping every comment; validated and backed up before it is written."""
+    "assignments": "KEY=VALUE, as many as you like, each its own word: config.set trading.max_positions=6 "
+                   "scanner.workers=8. Lists as TOML: 'scanner.universe=[\"SPY\", \"QQQ\"]' (or SPY,QQQ).",
+    "confirm_live": _LIVE_HELP, "json": _JSON_HELP}, rest="assignments")
+def set_(c, assignments=None, confirm_live=False, json=False):
+    """Change values, keeping every comment; validated and backed up before it is written.
+
+    invoke config.set KEY=VALUE [KEY=VALUE ...]   e.g. invoke config.set trading.max_positions=6 scanner.workers=8
+    """
+    from traderadmin.cli.args import UsageError
     from traderadmin.config import ConfigError, set_values, split_assignments
 
+    words = list(assignments or []) or _after_double_dash()
+    if not words:
+        fail(UsageError("config.set needs at least one KEY=VALUE, e.g. invoke config.set trading.max_positions=6"),
+             json)
     try:
-        result, diff = set_values(config_files(c), split_assignments(assignments), confirm_live)
+        pairs = [pair for word in words for pair in split_assignments(word)]
+        result, diff = set_values(config_files(c), pairs, confirm_live)
     except ConfigError as e:
         fail(e, json)
     _report_save(result, diff, json)
+
+
+def _after_double_dash() -> list[str]:
+    """`invoke config.set -- a=1 b=2`: invoke keeps the words after `--` for itself; take them as typed."""
+    import sys
+
+    return sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
 
 
 @task(help={"path": "Config file to check (default: the project's config/config.toml).", "json": _JSON_HELP})
@@ -114,7 +137,8 @@ def validate(c, path=None, json=False):
         stdout_console().print(f"[green]✓[/] {files.config} is valid (sha256 {digest[:12]})")
 
 
-@task(help={"against": "A backup from `invoke config.backups` (name or number); default config.toml.bak."})
+@task(help={"against": "A backup from `invoke config.backups`: its id (or the start of it) or file name; "
+                       "default config.toml.bak, the file before the last save."})
 def diff(c, against=None):
     """Show what changed since the last save (or since a given backup)."""
     from traderadmin.config import ConfigError, find_backup, unified_diff
@@ -129,11 +153,14 @@ def diff(c, against=None):
 
 @task(help={"json": _JSON_HELP})
 def backups(c, json=False):
-    """List the config's own timestamped backups, newest first (numbered for `config.restore`)."""
+    """List the config's own timestamped backups, newest first, each with the id `config.restore --backup` takes.
+
+    An id is the backup's UTC time stamp: it never changes as later saves come.
+    """
     from traderadmin.config import ConfigError, backups as history
 
     try:
-        entries = [{"number": b.number, "name": b.path.name, "sha256": b.sha256, "bytes": b.size}
+        entries = [{"id": b.id, "number": b.number, "name": b.path.name, "sha256": b.sha256, "bytes": b.size}
                    for b in history(config_files(c))]
     except ConfigError as e:
         fail(e, json)
@@ -142,11 +169,13 @@ def backups(c, json=False):
         return
     if not entries:
         print("no backups yet: one is made on every save")
+    print(f"{'id':<22}  {'saved (UTC)':<19}  {'sha256':<12}  {'bytes':>6}")
     for e in entries:
-        print(f"{e['number']:>3}  {e['name']}  sha256 {e['sha256'][:12]}")
+        when = f"{e['id'][0:4]}-{e['id'][4:6]}-{e['id'][6:8]} {e['id'][9:11]}:{e['id'][11:13]}:{e['id'][13:15]}"
+        print(f"{e['id']:<22}  {when:<19}  {e['sha256'][:12]}  {e['bytes']:>6}")
 
 
-@task(help={"backup": "Name or number from `invoke config.backups` (default: the newest).",
+@task(help={"backup": "Id from `invoke config.backups` (or the start of one), or the file name; default: the newest.",
             "confirm_live": _LIVE_HELP, "json": _JSON_HELP})
 def restore(c, backup=None, confirm_live=False, json=False):
     """Put a backup back in place (validated; the current file is backed up first)."""
@@ -157,5 +186,7 @@ def restore(c, backup=None, confirm_live=False, json=False):
     except ConfigError as e:
         fail(e, json)
     if not json:
-        stdout_console().print(f"restoring {entry.name}")
+        from traderadmin.config import backup_id
+
+        stdout_console().print(f"restoring backup {backup_id(entry)} ({entry.name})")
     _report_save(result, diff_, json)

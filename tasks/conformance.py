@@ -1,5 +1,7 @@
 """Run the reload contract's conformance suite against any service: a command, or a container image."""
-from invoke import Exit, task
+from invoke import Exit
+
+from ._common import task
 
 
 @task(default=True, help={
@@ -14,13 +16,13 @@ from invoke import Exit, task
     "signal": "The service reloads on SIGUSR1: run the SIGUSR1 checks too (skipped otherwise).",
     "only": "Comma-separated check names to run (default: all; --list shows them).",
     "list": "List the checks with their descriptions and exit.",
-    "timeout": "Seconds a service gets to apply or reject a change (default 5).",
+    "timeout": "How long a service gets to apply or reject a change: 5, 5s, 1m (default 5 s).",
     "workdir": "Folder for the checks' temp folders (default: a new one under the system temp dir).",
     "keep": "Keep every check's temp folder (failed checks' folders are always kept).",
     "json": "Print the results as JSON instead of a table.",
 })
-def run(c, cmd="", image="", args="", container_port=8080, base_url="http://127.0.0.1:{port}", signal=False, only="", list=False, timeout=5.0,
-        workdir="", keep=False, json=False):
+def run(c, cmd="", image="", args="", container_port=8080, base_url="http://127.0.0.1:{port}", signal=False, only="",
+        list=False, timeout=5.0, workdir="", keep=False, json=False):
     """Start the service once per check and verify hot reload; a table (or --json), exit 1 if any check fails.
 
     A process:  invoke conformance --cmd "python -m orchestrator --config {config} --port {port}" --signal

@@ -1,7 +1,6 @@
 """Check this machine: toolkit packages, Docker, the cluster, and the desktop app's tools."""
-from invoke import task
 
-from ._common import CONTEXT_HELP
+from ._common import CONTEXT_HELP, task
 
 
 @task(help={"context": CONTEXT_HELP + " doctor checks that cluster instead of the one --provider auto picks.",

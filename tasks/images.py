@@ -1,9 +1,9 @@
 """Build the service images (no registry needed), list them, get them into a cluster (or a registry)."""
 from __future__ import annotations
 
-from invoke import Collection, task
+from invoke import Collection
 
-from ._common import CONTEXT_HELP, REGISTRY_HELP, ROOT, cluster_choice, fail, print_json, stdout_console, target
+from ._common import CONTEXT_HELP, REGISTRY_HELP, ROOT, cluster_choice, fail, print_json, stdout_console, target, task
 
 _JSON_HELP = "Print JSON for scripts instead of a table."
 
@@ -15,19 +15,20 @@ def _settings(c):
 def _build(c, services, as_json: bool):
     from traderadmin.dockerengine import DockerEngineError
     from traderadmin.images import SERVICES, ImagesError, build_images, cache_root, docker_client
-    from traderadmin.images.progress import NullReporter, RichReporter
+    from traderadmin.images.progress import reporter_for
 
-    chosen = tuple(services) or SERVICES
-    unknown = sorted(set(chosen) - set(SERVICES))
-    if unknown:
-        fail(ValueError(f"unknown service {', '.join(unknown)}; known: {', '.join(SERVICES)}"), as_json)
+    from traderadmin.cli.args import UsageError, choice
+
+    try:
+        chosen = tuple(choice(s, "--service", SERVICES) for s in services) or SERVICES
+    except UsageError as e:  # a typo: exit 2 with the name it was likely meant to be
+        fail(e, as_json)
     settings = _settings(c)
     try:
         client = docker_client()
-        if as_json:
-            return build_images(ROOT, client, cache_root(), services=chosen, mirror=settings.debian_mirror,
-                                pull_base=settings.pull_base, reporter=NullReporter()), client
-        with RichReporter() as reporter:
+        # Progress goes to stderr, also with --json (stdout stays one JSON document): a build of minutes in a
+        # CI log is never silent.
+        with reporter_for() as reporter:
             return build_images(ROOT, client, cache_root(), services=chosen, mirror=settings.debian_mirror,
                                 pull_base=settings.pull_base, reporter=reporter), client
     except (ImagesError, DockerEngineError) as e:

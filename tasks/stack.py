@@ -1,18 +1,25 @@
 """The daily loop: deploy the stack, reload its config, see its status and logs, take it down."""
 from __future__ import annotations
 
-from invoke import Exit, task
+import json as _json
+
+from invoke import Exit
 
 from ._common import (
     CONTEXT_HELP,
     REGISTRY_HELP,
     ROOT,
+    build_reporter,
+    check_names,
     cluster_choice,
     config_files,
     fail,
     print_json,
+    seconds,
+    stderr_console,
     stdout_console,
     target,
+    task,
 )
 
 _JSON_HELP = "Print JSON for scripts instead of tables."
@@ -59,7 +66,7 @@ def _status_table(c, kube, namespace: str):
     "registry": REGISTRY_HELP,
     "host_network": "Run the services with hostNetwork (Linux: reach TWS on the host as localhost); "
                     "set traderadmin.host_network in invoke.yaml to make it the default.",
-    "timeout": "Seconds to wait for every pod to run (default from invoke.yaml).",
+    "timeout": "How long to wait for every pod to run: 300, 90s, 5m (default traderadmin.deploy_timeout).",
     "confirm_live": "Allow the deploy to start LIVE trading (real money).",
     "json": _JSON_HELP,
 })
@@ -79,7 +86,9 @@ def deploy(c, namespace=None, context=None, registry=None, host_network=False, t
             kube, root=ROOT, files=config_files(c), namespace=ns, provider=status.provider,
             desktop_mode=status.mode or None, cluster=status.cluster, registry=registry, confirm_live=confirm_live,
             host_network=host_network or settings.host_network,
-            timeout=float(timeout or settings.deploy_timeout), progress=(lambda p, m: None) if json else _progress(out))
+            timeout=seconds(c, timeout, "deploy_timeout"),
+            # With --json, stdout is one JSON document: the progress lines go to stderr.
+            progress=_progress(stderr_console() if json else out), reporter=build_reporter())
     except ToolkitError as e:
         fail(e, json)
     if json:
@@ -101,33 +110,36 @@ def deploy(c, namespace=None, context=None, registry=None, host_network=False, t
     "confirm_live": "Allow switching trading.mode to LIVE (real money).",
     "namespace": _NS_HELP,
     "context": CONTEXT_HELP,
-    "timeout": "Seconds to wait for both services to confirm the new config.",
+    "timeout": "How long to wait for both services to confirm the new config: 30, 30s, 2m "
+               "(default traderadmin.reload_timeout).",
     "json": _JSON_HELP,
 })
 def reload(c, set_=None, confirm_live=False, namespace=None, context=None, timeout=None, json=False):
     """Validate and back up the config, write it into the cluster, signal, and confirm both services run it."""
     from traderadmin import reload as reloading
-    from traderadmin.config import read, set_values, sha256
+    from traderadmin.config import read, set_values, sha256, toml_value
     from traderadmin.errors import ToolkitError
 
     files = config_files(c)
     ns = namespace or c.config.traderadmin.namespace
+    wait = seconds(c, timeout, "reload_timeout")
     out = stdout_console()
     _, _, kube = target(c, json, context)  # an unreachable cluster stops the reload before the file is edited
+    saved = None
     try:
         if set_:
-            _, changes = set_values(files, list(set_), confirm_live)
+            saved, changes = set_values(files, list(set_), confirm_live)
             if not json:
                 for ch in changes:
-                    out.print(f"  {ch.key}: {ch.old!r} → {ch.new!r}")
+                    out.print(f"  {ch.key}: {toml_value(ch.old)} → {toml_value(ch.new)}", markup=False)
         data, config = read(files)
         reloading.guard_live_in_cluster(kube, ns, config, confirm_live)
     except ToolkitError as e:
-        fail(e, json)
+        _refused(e, json, saved, ns)
     try:
-        outcome = reloading.push(kube, ns, data, sha256(data), timeout=float(timeout or c.config.traderadmin.reload_timeout))
+        outcome = reloading.push(kube, ns, data, sha256(data), timeout=wait)
     except ToolkitError as e:
-        fail(e, json)
+        _refused(e, json, saved, ns)
     if json:
         print_json({"ok": outcome.ok, "sha256": outcome.sha256, "written": outcome.written,
                     "seconds": round(outcome.seconds, 3),
@@ -141,6 +153,22 @@ def reload(c, set_=None, confirm_live=False, namespace=None, context=None, timeo
                   f"confirmed in {outcome.seconds:.2f} s" if outcome.ok else "")
     if not outcome.ok:
         raise Exit(reloading.failure_report(kube, ns, outcome), code=1)
+
+
+def _refused(error: Exception, as_json: bool, saved, namespace: str):
+    """Report a reload that stopped, saying exactly what was written: the local file may have been saved
+    (and backed up) by --set before the cluster's guard or the push refused; the cluster never was."""
+    if saved is None or not saved.changed:
+        fail(error, as_json)  # "nothing was written": neither the local file nor the cluster
+    from traderadmin.config import backup_id
+
+    backup = f"backup {backup_id(saved.backup)}" if saved.backup else "no backup (it is the first save)"
+    fail(error, as_json, wrote_nothing=False, saved=saved,
+         note=f"the local file {saved.path} WAS saved (sha256 {saved.new_sha256[:12]}; the previous one is in "
+              f"{saved.path.name}.bak and {backup}); the cluster (namespace {namespace}) was left untouched: it "
+              f"still runs its previous config. Fix the cause above and run `invoke reload` "
+              f"again, or undo the local save with `invoke config.restore"
+              + (f" --backup {backup_id(saved.backup)}`" if saved.backup else "`"))
 
 
 @task(help={"namespace": _NS_HELP, "context": CONTEXT_HELP, "json": _JSON_HELP})
@@ -168,76 +196,120 @@ def status(c, namespace=None, context=None, json=False):
         raise Exit(code=3)
 
 
-@task(help={"service": "orchestrator, scanner or config-writer (default: both services).",
-            "follow": "Keep streaming new lines.", "tail": "Lines from the end to start with.",
+@task(help={"service": "orchestrator, scanner or config-writer (default: orchestrator and scanner).",
+            "follow": "Keep streaming new lines; without --service every service's, each line prefixed with it.",
+            "tail": "Lines from the end of each log to start with (default 50).",
+            "since": "Only lines newer than this: 30s, 10m, 2h.",
+            "previous": "The log of each container's previous run (after a crash or a restart).",
             "namespace": _NS_HELP, "context": CONTEXT_HELP})
-def logs(c, service=None, follow=False, tail=50, namespace=None, context=None):
-    """Show the services' logs through the API server."""
-    from traderadmin import deploy
+def logs(c, service=None, follow=False, tail=50, since=None, previous=False, namespace=None, context=None):
+    """Show the services' logs through the API server; -f follows them all at once."""
+    import math
 
-    ns = namespace or c.config.traderadmin.namespace
-    services = [service] if service else list(deploy.SERVICE_PORTS)
-    if follow and len(services) > 1:
-        raise Exit("--follow needs one service: invoke logs --service orchestrator --follow", code=2)
+    from traderadmin import deploy, podlogs
+    from traderadmin.cli.args import choice
     from traderadmin.errors import ToolkitError
 
+    ns = namespace or c.config.traderadmin.namespace
+    # A typo is refused before the cluster is asked: exit 2, and the name it was probably meant to be.
+    services = [choice(service, "--service", [*deploy.SERVICE_PORTS, deploy.WRITER])] if service \
+        else list(deploy.SERVICE_PORTS)
+    since_seconds = math.ceil(since) if since else None
     _, _, kube = target(c, context=context)
     try:
-        _print_logs(kube, ns, services, follow, int(tail))
+        found = podlogs.sources(kube, ns, services)
+        if not found:
+            raise Exit(f"✗ no {' or '.join(services)} pod in namespace {ns}: `invoke deploy` starts the stack",
+                       code=1)
+        if follow:
+            for line in podlogs.follow(kube, ns, services, int(tail), since_seconds, previous, found):
+                print(line, flush=True)
+        else:
+            podlogs.last_lines(kube, ns, services, int(tail), since_seconds, previous)
+    except KeyboardInterrupt:
+        raise Exit(code=130) from None
     except ToolkitError as e:
         fail(e)
 
 
-def _print_logs(kube, ns: str, services: list[str], follow: bool, tail: int) -> None:
-    from traderadmin import deploy
-
-    for svc in services:
-        for pod in deploy.service_pods(kube, ns, svc):
-            if follow and len(services) == 1:
-                for line in kube.core.read_namespaced_pod_log(pod.metadata.name, ns, follow=True,
-                                                              tail_lines=tail, _preload_content=False).stream():
-                    print(line.decode(errors="replace"), end="")
-                return
-            print(f"==> {svc} ({pod.metadata.name})")
-            print(kube.logs(ns, pod.metadata.name, svc, tail=tail), end="")
-
-
 @task(help={"purge": "Also delete the config volume (the PVC) and the namespace.", "namespace": _NS_HELP,
-            "context": CONTEXT_HELP})
-def down(c, purge=False, namespace=None, context=None):
+            "context": CONTEXT_HELP, "json": _JSON_HELP})
+def down(c, purge=False, namespace=None, context=None, json=False):
     """Remove the stack; the config volume survives unless --purge."""
     from traderadmin import deploy
 
     from traderadmin.errors import ToolkitError
 
     ns = namespace or c.config.traderadmin.namespace
-    _, _, kube = target(c, context=context)
+    _, _, kube = target(c, json, context=context)
     try:
         removed = deploy.remove(kube, ns, purge=purge)
     except ToolkitError as e:
-        fail(e)
+        fail(e, json)
+    if json:
+        print_json({"ok": True, "namespace": ns, "removed": [str(item) for item in removed], "purged": purge,
+                    "config_volume_kept": not purge})
+        return
     out = stdout_console()
     for item in removed:
         out.print(f"  deleted {item}")
     out.print(f"[green]✓[/] stack removed from {ns}" + ("" if purge else "; config volume kept (--purge removes it)"))
 
 
-@task(help={"provider": "auto (default), local or docker-desktop.", "context": CONTEXT_HELP,
-            "registry": REGISTRY_HELP, "namespace": _NS_HELP})
-def up(c, provider=None, context=None, registry=None, namespace=None):
+@task(auto_shortflags=False, help={
+    "provider": "auto (default), local or docker-desktop.",
+    "flavor": "Local provider only: plain, kubeadm or kind (see `invoke --help cluster.up`).",
+    "context": CONTEXT_HELP,
+    "registry": REGISTRY_HELP,
+    "namespace": _NS_HELP,
+    "host_network": "Run the services with hostNetwork (see `invoke --help deploy`).",
+    "timeout": "How long the deploy waits for every pod to run: 300, 90s, 5m (default traderadmin.deploy_timeout).",
+    "confirm_live": "Allow the deploy to start LIVE trading (real money).",
+    "json": "Print one JSON document (config, cluster, deploy) for scripts instead of progress and tables.",
+})
+def up(c, provider=None, flavor=None, context=None, registry=None, namespace=None, host_network=False, timeout=None,
+       confirm_live=False, json=False):
     """From a fresh checkout to a running stack: config (if missing), cluster, images, deploy."""
+    import contextlib
+    import io
+
     from traderadmin.config import init_config
 
     from . import cluster
 
     from traderadmin.errors import ToolkitError
 
+    check_names(provider, flavor)  # before the config is written or anything starts
     files = config_files(c)
+    created = False
     if not files.config.exists():
         try:
             init_config(files)
         except ToolkitError as e:
-            fail(e)
-        stdout_console().print(f"[green]✓[/] wrote {files.config} from the schema's defaults")
-    cluster.up(c, provider=provider or c.config.traderadmin.provider, context=context, registry=registry)
-    deploy(c, namespace=namespace, context=context, registry=registry)
+            fail(e, json)
+        created = True
+        if not json:
+            stdout_console().print(f"[green]✓[/] wrote {files.config} from the schema's defaults")
+    if not json:
+        cluster.up(c, provider=provider or c.config.traderadmin.provider, flavor=flavor, context=context,
+                   registry=registry)
+        deploy(c, namespace=namespace, context=context, registry=registry, host_network=host_network,
+               timeout=timeout, confirm_live=confirm_live)
+        return
+    # One JSON document for scripts: each step's own JSON, gathered; a step that fails prints its own
+    # {"ok": false, ...} and its exit code is up's.
+    documents = {}
+    for step, run in (("cluster", lambda: cluster.up(c, provider=provider or c.config.traderadmin.provider,
+                                                     flavor=flavor, context=context, registry=registry, json=True)),
+                      ("deploy", lambda: deploy(c, namespace=namespace, context=context, registry=registry,
+                                                host_network=host_network, timeout=timeout,
+                                                confirm_live=confirm_live, json=True))):
+        captured = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(captured):
+                run()
+        except Exit as stop:
+            print(captured.getvalue(), end="")
+            raise Exit(code=stop.code) from None
+        documents[step] = _json.loads(captured.getvalue())
+    print_json({"ok": True, "config_created": created, "config": str(files.config), **documents})

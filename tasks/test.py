@@ -1,7 +1,7 @@
 """Run the whole test suite: what CI runs."""
-from invoke import Exit, task
+from invoke import Exit
 
-from ._common import ROOT
+from ._common import ROOT, check_names, task
 
 
 @task(name="all", default=True, help={
@@ -22,6 +22,12 @@ def all_(c, only=None, pytest_args="", fail_fast=False, provider=None, flavors="
     from traderadmin.errors import ToolkitError
     from traderadmin.localcluster.host import linux_root_debian
 
+    from traderadmin.cli.args import choice
+    from traderadmin.localcluster.flavors import FLAVORS
+
+    check_names(provider)  # a typo is exit 2 with did-you-mean, before any step runs
+    for flavor in [f.strip() for f in flavors.split(",") if f.strip()]:
+        choice(flavor, "--flavors", list(FLAVORS))
     reports = ROOT / "reports"
     reports.mkdir(exist_ok=True)
     try:

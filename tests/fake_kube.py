@@ -72,9 +72,14 @@ class FakeKube:
             value = value.pop(0) if len(value) > 1 else value[0]
         return 200, json.dumps(value)
 
-    def logs(self, namespace, pod, container=None, tail=20, previous=False):
+    def logs(self, namespace, pod, container=None, tail=20, previous=False, since_seconds=None):
         self.logs_read.append((pod, container, previous))
+        self.logs_since = since_seconds
         return self.logs_by_pod.get(pod, "")
+
+    def stream_logs(self, namespace, pod, container=None, tail=20, since_seconds=None, previous=False):
+        self.logs_read.append((pod, container, previous))
+        yield from self.logs_by_pod.get(pod, "").splitlines()
 
     def exec(self, namespace, pod, argv, container=None, timeout=30, check=True):
         self.execs.append((pod, argv))

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin.config import ConfigFiles, ConfigInvalid, init_config, restore, set_values, sha256
+from traderadmin.config import ConfigFiles, ConfigInvalid, backups, init_config, restore, set_values, sha256
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -76,7 +76,7 @@ def test_restore_puts_back_the_exact_bytes_and_is_undoable(files):
     result, diff, entry = restore(files)
     assert files.config.read_bytes() == original
     assert [d.key for d in diff] == ["trading.max_positions"]
-    result, _, _ = restore(files, "1")
+    result, _, _ = restore(files, backups(files)[0].id)
     assert files.config.read_bytes() == edited
     assert result.new_sha256 == sha256(edited)
 
@@ -92,7 +92,7 @@ def test_restore_repairs_a_file_that_no_longer_parses(files):
     good = files.config.read_bytes()
     set_values(files, ["trading.max_positions=7"])
     files.config.write_bytes(files.config.read_bytes() + b"\n[broken\n")
-    restore(files, "1")
+    restore(files, backups(files)[0].id)
     assert files.config.read_bytes() == good
 
 

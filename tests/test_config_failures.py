@@ -264,7 +264,8 @@ def test_cli_backups_and_restore_see_only_the_configs_own_history(tmp_path):
         assert r.returncode == 0, r.stderr
         listed = json.loads(r.stdout)
         assert len(listed) == 2 and all(store.is_backup_of(e["name"], f.config) for e in listed), (name, listed)
-    r = cli(configs["config-prod.toml"].config, "config.restore", "--backup", "2")
+    second = json.loads(cli(configs["config-prod.toml"].config, "config.backups", "--json").stdout)[1]["id"]
+    r = cli(configs["config-prod.toml"].config, "config.restore", "--backup", second)
     assert r.returncode == 0, r.stderr
     assert _workers(configs["config-prod.toml"].config.read_bytes()) == 4
     assert _workers(configs["config.toml"].config.read_bytes()) == 15

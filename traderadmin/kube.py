@@ -9,7 +9,7 @@ so deploy and reload need only this module.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 from traderadmin.cluster import kube as cluster_kube
 from traderadmin.cluster.kube import ExecFailed, KubeError, KubeUnreachable, api_error
@@ -81,12 +81,40 @@ class Kube:
             raise api_error(e, f"GET {path} of pod {namespace}/{pod}:{port}") from e
 
     def logs(self, namespace: str, pod: str, container: str | None = None, tail: int = 20,
-             previous: bool = False) -> str:
-        kwargs = {"container": container} if container else {}
+             previous: bool = False, since_seconds: int | None = None) -> str:
+        kwargs: dict[str, Any] = {"container": container} if container else {}
+        if since_seconds:
+            kwargs["since_seconds"] = since_seconds
         try:
             return self.core.read_namespaced_pod_log(pod, namespace, tail_lines=tail, previous=previous, **kwargs)
         except Exception as e:
             raise api_error(e, f"reading the log of {namespace}/{pod}") from e
+
+    def stream_logs(self, namespace: str, pod: str, container: str | None = None, tail: int = 20,
+                    since_seconds: int | None = None, previous: bool = False) -> Iterator[str]:
+        """A container's log lines as they are written (follow), starting `tail` lines back."""
+        kwargs: dict[str, Any] = {"container": container} if container else {}
+        if since_seconds:
+            kwargs["since_seconds"] = since_seconds
+        where = f"following the log of {namespace}/{pod}"
+        try:
+            response = self.core.read_namespaced_pod_log(pod, namespace, follow=True, tail_lines=tail,
+                                                         previous=previous, _preload_content=False, **kwargs)
+        except Exception as e:
+            raise api_error(e, where) from e
+        pending = b""
+        try:
+            for chunk in response.stream():
+                pending += chunk
+                *lines, pending = pending.split(b"\n")
+                for line in lines:
+                    yield line.decode(errors="replace")
+        except Exception as e:
+            raise api_error(e, where) from e
+        finally:
+            response.release_conn()
+        if pending:
+            yield pending.decode(errors="replace")
 
 
 def connect(context: str, kubeconfig: str | None = None) -> Kube:

@@ -164,14 +164,10 @@ def check_cluster(context: str | None = None, registry: str = "") -> Finding:
 
 
 def _reach_fix(provider: Provider, missing: bool) -> str:
-    """What brings the provider's cluster within reach when its context is `missing` or it does not answer."""
+    """What brings the provider's cluster within reach: the same fix every other command gives."""
     from traderadmin.cluster import providers
 
-    if provider.name == "local":
-        return "invoke cluster.up"
-    if provider.name == "docker-desktop":
-        return detect.ENABLE_KUBERNETES_FIX if missing else f"start Docker Desktop; {detect.ENABLE_KUBERNETES_FIX}"
-    return providers.CHOOSE_CONTEXT_FIX if missing else providers.start_hint(provider.context)
+    return providers.reach_fix(provider)
 
 
 @register("Go", "images")

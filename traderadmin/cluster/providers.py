@@ -34,6 +34,7 @@ class ProviderStatus:
     cluster: str = ""  # kind / k3d cluster name, minikube profile: what image delivery names
     nodes: list[str] = field(default_factory=list)
     detail: str = ""
+    fix: str = ""  # when it does not answer: the one fix every command gives (reach_fix)
     problems: list[str] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
@@ -129,9 +130,10 @@ class LocalProvider:
         local = lifecycle.status(self.flavor)
         result = _status_from(self.context, self.flavor.looks_like, report_detected=True) if local.running else ProviderStatus(
             self.name, self.context, reachable=False, node_ready=False,
-            detail=f"local cluster ({self.flavor.name}) is not running. "
-                   f"Fix: invoke cluster.up --provider local --flavor {self.flavor.name}",
+            detail=f"local cluster ({self.flavor.name}) is not running",
         )
+        if not result.reachable:
+            result.fix = reach_fix(self)
         result.extra = {
             "flavor": local.flavor,
             "state_dir": local.state_dir,
@@ -168,7 +170,12 @@ class DockerDesktopProvider:
         return f"Docker Desktop manages its cluster; to stop it: {detect.STOP_KUBERNETES_FIX}"
 
     def status(self) -> ProviderStatus:
-        return _status_from(self.context, self.name)
+        result = _status_from(self.context, self.name)
+        if not result.reachable:
+            result.fix = reach_fix(self)
+            if not _has_context(self.context):
+                result.detail = f"Docker Desktop's Kubernetes is not enabled (no {self.context!r} context in kubeconfig)"
+        return result
 
 
 class ContextProvider:
@@ -204,6 +211,8 @@ class ContextProvider:
 
     def status(self) -> ProviderStatus:
         result = _status_from(self.context, expected=None)
+        if not result.reachable:
+            result.fix = reach_fix(self)
         if self.registry:
             # Every detection problem is about the cluster seeing the Docker Engine's images;
             # images pulled from a registry never need that.
@@ -218,6 +227,37 @@ class ContextProvider:
 
 
 CHOOSE_CONTEXT_FIX = "`kubectl config get-contexts` lists the contexts; choose one with --context NAME"
+
+
+def _has_context(context: str) -> bool:
+    try:
+        return context in [c.name for c in kube.list_contexts()[0]]
+    except Exception:  # no kubeconfig at all: no context either
+        return False
+
+
+_OWN_FIX = "; bring a cluster up with `invoke cluster.up`"  # what a bare kubeconfig error used to add
+
+
+def reach_fix(provider: Provider) -> str:
+    """The one fix for a provider's cluster that does not answer, whichever command noticed it
+    (cluster.status, status, logs, reload, deploy, doctor): the toolkit starts only the local cluster;
+    Docker Desktop's is switched on in Docker Desktop, and a cluster of your own is started by you."""
+    if provider.name == "local":
+        flavor = getattr(getattr(provider, "flavor", None), "name", "")
+        return "invoke cluster.up --provider local" + (f" --flavor {flavor}" if flavor else "")
+    missing = not _has_context(provider.context)
+    if provider.name == "docker-desktop":
+        return (detect.ENABLE_KUBERNETES_FIX if missing
+                else f"start Docker Desktop and wait until its Kubernetes shows running (else {detect.ENABLE_KUBERNETES_FIX})")
+    return CHOOSE_CONTEXT_FIX if missing else start_hint(provider.context)
+
+
+def unreachable(provider: Provider, detail: str) -> ProviderError:
+    """The error for a cluster that does not answer: what was seen, then reach_fix's one fix."""
+    detail = detail.replace(_OWN_FIX, "").rstrip(". ")
+    return ProviderError(f"the cluster of context {provider.context} ({provider.name} provider) does not answer: "
+                         f"{detail}. Fix: {reach_fix(provider)}")
 
 
 def start_hint(context: str) -> str:

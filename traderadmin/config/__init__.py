@@ -34,9 +34,9 @@ from .operations import (
     unified_diff,
     validate_file,
 )
-from .render import render_defaults
+from .render import render_defaults, toml_value
 from .schema import Field, Schema, load_schema
-from .store import SaveResult, list_backups, sha256
+from .store import SaveResult, backup_id, list_backups, sha256
 from .validate import check_text, issues_of
 
 __all__ = [
@@ -45,5 +45,5 @@ __all__ = [
     "SaveResult", "Schema", "SchemaError", "atomic_write", "backups", "changes", "check_text", "find_backup",
     "flatten", "get_value", "guard_live", "init_config", "issues_of", "list_backups", "load_schema", "read",
     "render_defaults", "restore", "save_text", "set_values", "sha256", "split_assignments", "unified_diff",
-    "validate_file",
+    "validate_file", "backup_id", "toml_value",
 ]

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shlex
 import tomllib
 from dataclasses import dataclass
 from typing import Any
@@ -25,18 +24,86 @@ class Assignment:
 
 
 def split_assignments(text: str) -> list[str]:
-    """The `KEY=VALUE` words of one argument, split as a POSIX shell would (quotes group, backslashes escape)."""
-    lexer = shlex.shlex(text, posix=True)
-    lexer.whitespace_split = True
-    lexer.commenters = ""
+    """The `KEY=VALUE` words of one argument, split as a POSIX shell would (quotes group, backslashes escape).
+
+    A value that starts with `[` or `{` is a TOML array or inline table and is kept
+    verbatim up to its closing bracket, quotes included: `scanner.universe=["SPY", "QQQ"]`
+    is one word whose value TOML reads, as the error messages suggest typing it.
+    """
+    words: list[str] = []
+    word: str | None = None
+    i = 0
     try:
-        return list(lexer)
-    except ValueError as e:  # an unclosed quote, or a backslash with nothing after it
-        key = lexer.token.partition("=")[0] or text
-        raise ConfigInvalid([Issue(key, f"{text!r}: {str(e).lower()}",
-                                   'close every quote, e.g. ibkr.host="my host" (and quote the whole argument '
-                                   "for your shell: 'ibkr.host=\"my host\"')", text)],
+        while i < len(text):
+            ch = text[i]
+            if ch.isspace():
+                if word is not None:
+                    words.append(word)
+                    word = None
+                i += 1
+                continue
+            word = word or ""
+            if ch in "[{" and word.endswith("=") and word.count("=") == 1:
+                end = _closing_bracket(text, i)
+                word += text[i:end]
+                i = end
+            elif ch == "'":
+                end = text.find("'", i + 1)
+                if end < 0:
+                    raise ValueError("no closing quotation")
+                word += text[i + 1:end]
+                i = end + 1
+            elif ch == '"':
+                i += 1
+                while True:
+                    if i >= len(text):
+                        raise ValueError("no closing quotation")
+                    if text[i] == '"':
+                        i += 1
+                        break
+                    if text[i] == "\\" and i + 1 < len(text) and text[i + 1] in '"\\':
+                        i += 1
+                    word += text[i]
+                    i += 1
+            elif ch == "\\":
+                if i + 1 >= len(text):
+                    raise ValueError("no escaped character")
+                word += text[i + 1]
+                i += 2
+            else:
+                word += ch
+                i += 1
+    except ValueError as e:  # an unclosed quote or bracket, or a backslash with nothing after it
+        key = (word or "").partition("=")[0] or text
+        raise ConfigInvalid([Issue(key, f"{text!r}: {e}",
+                                   'close every quote and bracket, e.g. ibkr.host="my host" or '
+                                   'scanner.universe=["SPY", "QQQ"] (and quote the whole argument for your shell: '
+                                   "'ibkr.host=\"my host\"')", text)],
                             "the requested change") from e
+    if word is not None:
+        words.append(word)
+    return words
+
+
+def _closing_bracket(text: str, start: int) -> int:
+    """The index just after the bracket that closes the one at `start`; TOML strings inside are skipped."""
+    depth, i = 0, start
+    while i < len(text):
+        ch = text[i]
+        if ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        elif ch in "\"'":
+            i += 1
+            while i < len(text) and text[i] != ch:
+                i += 2 if ch == '"' and text[i] == "\\" else 1
+            if i >= len(text):
+                raise ValueError("no closing quotation")
+        i += 1
+    raise ValueError(f"no closing bracket for {text[start]!r}")
 
 
 def _toml_value(text: str) -> Any:

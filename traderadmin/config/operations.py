@@ -43,12 +43,17 @@ class Change:
 
 @dataclass(frozen=True)
 class Backup:
-    """One entry of a config's history, numbered for `config.restore` (1 = newest)."""
+    """One entry of a config's history. `id` is its UTC stamp, which never changes as later saves come;
+    `number` (1 = newest) is only its place in today's list."""
 
     number: int
     path: Path
     sha256: str
     size: int
+
+    @property
+    def id(self) -> str:
+        return store.backup_id(self.path)
 
 
 def flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -113,14 +118,29 @@ def validate_file(path: Path, schema: Schema) -> str:
 
 
 def get_value(files: ConfigFiles, key: str) -> Any:
+    """One value, or a whole table; an unknown key gets the closest real one as its fix."""
     _, data = read(files)
     node: Any = data
-    for part in key.split(".") if key else []:
+    parts = key.split(".") if key else []
+    for part in parts:
         if not isinstance(node, dict) or part not in node:
-            raise ConfigInvalid([Issue(key, "is not a key of the config", "`invoke config.show` lists them")],
-                                "the requested key")
+            raise ConfigInvalid([_unknown_key(key, files.schema)], "the requested key")
         node = node[part]
     return node
+
+
+def _unknown_key(key: str, schema: Schema) -> Issue:
+    """What to say of a key the config does not have: did you mean, else where to look."""
+    parent, _, leaf = key.rpartition(".")
+    close = None
+    if parent == "" or schema.is_table(parent):  # a typo in the last name: compare it with its neighbours
+        match = difflib.get_close_matches(leaf, schema.children(parent), n=1, cutoff=0.6)
+        close = f"{parent}.{match[0]}" if match and parent else (match[0] if match else None)
+    if close is None:  # a typo further up: compare whole keys
+        match = difflib.get_close_matches(key, [*schema.fields, *schema.sections()], n=1, cutoff=0.75)
+        close = match[0] if match else None
+    fix = "`invoke config.show` lists every key"
+    return Issue(key, "is not a key of the config", f"did you mean `{close}`? ({fix})" if close else fix)
 
 
 def _current(path: Path) -> dict[str, Any] | None:
@@ -246,20 +266,40 @@ def backups(files: ConfigFiles) -> list[Backup]:
 
 
 def find_backup(files: ConfigFiles, name: str | None) -> Path:
-    """A history entry by file name, by position (1 = newest), or the newest."""
+    """A history entry by its id (or the start of one, as long as only one entry has it), its file name
+    or path; the newest without a name.
+
+    The old position numbers are refused: they shift with every save, so `--backup 3` would
+    name another file each time. The refusal says which id that number means right now.
+    """
     entries = store.list_backups(files.config)
     if not entries:
         raise ConfigError(f"no backups of {files.config.name} in {store.history_dir(files.config)} yet: "
                           "one is made on every save")
     if name is None:
         return entries[0]
-    if name.isdigit() and 1 <= int(name) <= len(entries):
-        return entries[int(name) - 1]
+    wanted = name.strip()
     for e in entries:
-        if e.name == name or str(e) == name:
+        if wanted in (e.name, str(e), store.backup_id(e)):
             return e
-    raise ConfigInvalid([Issue(name, f"is not a backup of {files.config.name} (it has {len(entries)})",
-                               "give a name or number that `invoke config.backups` lists")], "the requested backup")
+    source = "the requested backup"
+    if wanted.isdigit() and len(wanted) < store.MIN_ID_PREFIX:
+        where = (f"right now {wanted} is {store.backup_id(entries[int(wanted) - 1])}" if 1 <= int(wanted) <= len(entries)
+                 else f"{files.config.name} has {len(entries)} backups")
+        raise ConfigInvalid([Issue(wanted, "is a position number, and those shift with every save, so they are no "
+                                   f"longer accepted ({where})",
+                                   "give the backup's id from `invoke config.backups`, e.g. "
+                                   f"--backup {store.backup_id(entries[0])}")], source)
+    matches = [e for e in entries if len(wanted) >= store.MIN_ID_PREFIX and store.backup_id(e).startswith(wanted)]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        raise ConfigInvalid([Issue(wanted, f"is the start of {len(matches)} backup ids: "
+                                   + ", ".join(store.backup_id(m) for m in matches[:5]),
+                                   "give more of the id, or all of it")], source)
+    raise ConfigInvalid([Issue(wanted, f"is not a backup of {files.config.name} (it has {len(entries)})",
+                               "give an id (or name) that `invoke config.backups` lists, e.g. "
+                               f"--backup {store.backup_id(entries[0])}")], source)
 
 
 def restore(files: ConfigFiles, name: str | None = None, confirm_live: bool = False) -> tuple[store.SaveResult, list[Change], Path]:

@@ -13,6 +13,20 @@ from .schema import Field, Schema
 _WIDTH = 88
 
 
+def toml_value(value: Any) -> str:
+    """A value as it is written in config.toml (`"localhost"`, `true`, `["SPY", "QQQ"]`), not as Python shows it.
+
+    A key that is missing on one side of a change is shown as `(none)`.
+    """
+    if value is None or not isinstance(value, (str, int, float, bool, list, dict)):
+        return "(none)"
+    if isinstance(value, dict):
+        table = tomlkit.inline_table()
+        table.update(value)
+        return table.as_string()
+    return tomlkit.item(value).as_string()
+
+
 def _comment(text: str) -> list[str]:
     return ["# " + line for line in textwrap.wrap(text, _WIDTH - 2)] if text else []
 

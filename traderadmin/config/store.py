@@ -36,6 +36,8 @@ LOCK_TIMEOUT = 30.0
 """Seconds a writer waits for another one to finish before it gives up."""
 
 _STAMP = r"\d{8}T\d{12}Z"
+MIN_ID_PREFIX = 8
+"""The shortest start of a backup id that is accepted for it (the date): shorter is likely a typo."""
 
 
 def bak_path(path: Path) -> Path:
@@ -50,6 +52,16 @@ def is_backup_of(name: str, path: Path) -> bool:
     """Whether `name` is an entry of the history of the config at `path` (and of no other config)."""
     pattern = rf"{re.escape(path.stem)}-{_STAMP}-[0-9a-f]{{8}}{re.escape(path.suffix)}"
     return re.fullmatch(pattern, name) is not None
+
+
+def backup_id(entry: Path) -> str:
+    """A history entry's stable id: its UTC stamp (YYYYMMDDTHHMMSSffffffZ), taken from the file name.
+
+    The name's form is shared with the desktop app and stays as it is; the stamp in it is
+    unique per config (one writer at a time, microseconds) and never changes.
+    """
+    match = re.search(rf"-({_STAMP})-[0-9a-f]{{8}}[^-]*$", entry.name)
+    return match.group(1) if match else entry.name
 
 
 def _entry_path(path: Path, data: bytes) -> Path:

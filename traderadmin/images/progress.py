@@ -1,13 +1,15 @@
-"""How a build shows what it is doing: nothing (tests, --json) or a rich progress display.
+"""How a build shows what it is doing: nothing (tests, --json), a rich progress display on a
+terminal, or plain lines where there is none (CI logs, pipes), where rich would print nothing.
 
 The library reports through the small `Reporter` interface; only the rich
-implementation knows about terminals. It writes to stderr so that `--json`
-output on stdout stays clean.
+implementation knows about terminals. Both write to stderr so that `--json`
+output on stdout stays clean. `reporter_for()` picks one.
 """
 from __future__ import annotations
 
+import sys
 from types import TracebackType
-from typing import Protocol
+from typing import Protocol, TextIO
 
 
 class Reporter(Protocol):
@@ -30,6 +32,39 @@ class NullReporter:
 
     def step(self, service: str, current: int, total: int, text: str) -> None:
         pass
+
+
+class PlainReporter:
+    """One line per build phase and Dockerfile step, with the time since the build began."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        from traderadmin.cli.progress import PlainProgress
+
+        self._lines = PlainProgress(stream)
+
+    def __enter__(self) -> "PlainReporter":
+        self._lines.__enter__()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self._lines.__exit__(kind, exc, traceback)
+
+    def note(self, message: str) -> None:
+        self._lines(message)
+
+    def phase(self, service: str, message: str) -> None:
+        self._lines(f"{service}: {message}")
+
+    def step(self, service: str, current: int, total: int, text: str) -> None:
+        self._lines(f"{service}: step {current}/{total} {text}")
+
+
+def reporter_for(stream: TextIO | None = None) -> "RichReporter | PlainReporter":
+    """A rich display on a terminal, plain lines anywhere else."""
+    stream = stream or sys.stderr
+    return RichReporter() if stream.isatty() else PlainReporter(stream)
 
 
 class RichReporter:
