@@ -10,7 +10,7 @@ from ._common import task
     "image": "Instead of --cmd: a container image to run once per check with Docker (the check's folder is mounted at "
              "/conformance; SIGUSR1 and SIGTERM reach the container's main process).",
     "args": "With --image: the arguments after the image, with {config} for the config's path inside the container, "
-            "e.g. \"--config {config} --port 8080\" (default: none, the image's own CMD).",
+            "e.g. \"--config {config} --port 8080\" (required with --image).",
     "container_port": "With --image: the port the service listens on inside the container (default 8080).",
     "base_url": "Where the service answers /healthz, /readyz and /status (default http://127.0.0.1:{port}).",
     "signal": "The service reloads on SIGUSR1: run the SIGUSR1 checks too (skipped otherwise).",
