@@ -3,6 +3,8 @@ package live
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -185,4 +187,74 @@ func TestWatchFollowsADataSymlinkFlip(t *testing.T) {
 	waitRunning(t, st, "ok 1")
 	flip("..v2", "ok 2")
 	waitRunning(t, st, "ok 2")
+}
+
+func TestReloadVouched(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.toml")
+	st, r := newToy(t, path, io.Discard)
+	vouch := func(sum string) {
+		if err := os.WriteFile(VouchPath(path), []byte(sum+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		name    string
+		content string
+		vouch   string // "" writes no record
+		taken   bool
+		running string
+	}{
+		{"no record", "ok 1", "", false, ""},
+		{"a record of these bytes", "ok 1", "sha:ok 1", true, "ok 1"},
+		{"a stale record", "ok 2", "sha:ok 1", false, "ok 1"},
+		{"a record of a torn read's whole", "ok 3 half", "sha:ok 3 whole", false, "ok 1"},
+		{"a vouched bad file is judged and refused", "bad", "sha:bad", true, "ok 1"},
+	}
+	for _, c := range cases {
+		os.Remove(VouchPath(path))
+		if c.vouch != "" {
+			vouch(sum(strings.TrimPrefix(c.vouch, "sha:")))
+		}
+		write(t, path, c.content)
+		if got := r.ReloadVouched(TriggerWatch); got != c.taken {
+			t.Fatalf("%s: ReloadVouched = %v, want %v", c.name, got, c.taken)
+		}
+		running := ""
+		if a := st.Current(); a != nil {
+			running = a.Config
+		}
+		if running != c.running {
+			t.Fatalf("%s: running %q, want %q", c.name, running, c.running)
+		}
+	}
+	if st.Snapshot().Rejected != 1 {
+		t.Fatalf("rejected %d, want the vouched bad file only", st.Snapshot().Rejected)
+	}
+}
+
+func TestAVouchedWriteBeatsTheDebounce(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "config.toml")
+	write(t, path, "ok 1")
+	st := NewState[string](path)
+	r := NewReloader(path, st, Options[string]{Judge: toyJudge, Defaults: Timing{Debounce: 3 * time.Second, Poll: time.Hour},
+		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
+	w := NewWatcher(path, r, true, nil, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r.Reload(ctx, TriggerStart)
+	go w.Run(ctx)
+	defer w.Close()
+	os.WriteFile(VouchPath(path), []byte(sum("ok 2")), 0o644)
+	start := time.Now()
+	write(t, path, "ok 2")
+	waitRunning(t, st, "ok 2")
+	if took := time.Since(start); took > 1500*time.Millisecond {
+		t.Fatalf("a vouched write took %v, as long as the 3 s debounce", took)
+	}
+}
+
+func sum(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
 }

@@ -20,6 +20,7 @@ const watchRetry = 100 * time.Millisecond
 // Reloadable is what a Watcher drives: a Reloader of any config type.
 type Reloadable interface {
 	Reload(ctx context.Context, trigger string)
+	ReloadVouched(trigger string) bool
 	Timing() Timing
 }
 
@@ -40,7 +41,9 @@ type Reloadable interface {
 //
 // Events are debounced: one save is several events (create, write, chmod,
 // rename) and a script may save ten times in a row, so the file is read once
-// things have been quiet for the debounce time.
+// things have been quiet for the debounce time. The exception is a file its
+// writer vouched for (Reloader.ReloadVouched): bytes whose hash the writer
+// recorded before its rename are applied as soon as the rename is seen.
 //
 // The poll re-hashes the file every poll interval because events
 // can be lost: inotify does not cross host-to-VM file sharing, and a watch
@@ -113,7 +116,7 @@ func (w *Watcher) Run(ctx context.Context) {
 				debounce.Reset(w.reloader.Timing().Debounce)
 				continue
 			}
-			if w.concerns(filepath.Base(ev.Name)) {
+			if w.concerns(filepath.Base(ev.Name)) && !w.reloader.ReloadVouched(TriggerWatch) {
 				debounce.Reset(w.reloader.Timing().Debounce)
 			}
 			continue

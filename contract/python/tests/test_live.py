@@ -142,3 +142,40 @@ def test_watch_follows_a_data_symlink_flip(tmp_path: Path, running) -> None:
     wait_running(r, "ok 1")
     flip("..v2", "ok 2")
     wait_running(r, "ok 2")
+
+
+@pytest.mark.parametrize("text, record, taken", [
+    ("ok 1", None, False),             # no record
+    ("ok 1", "ok 1", True),            # a record of these very bytes
+    ("ok 2", "ok 1", False),           # a stale record
+    ("ok 3 half", "ok 3 whole", False),  # a torn read cannot match the whole file's record
+])
+def test_reload_vouched(tmp_path: Path, text: str, record: str | None, taken: bool) -> None:
+    from configcontract.live import vouch_path
+
+    path = tmp_path / "config.toml"
+    write(path, text)
+    if record is not None:
+        vouch_path(path).write_text(sha256(record.encode()) + "\n")
+    r = make(path)
+    assert r._reload_vouched("watch") is taken
+    assert (r.applied.config if r.applied else None) == (text if taken else None)
+
+
+def test_a_vouched_write_beats_the_debounce(tmp_path: Path) -> None:
+    from configcontract.live import vouch_path
+
+    path = tmp_path / "config.toml"
+    write(path, "ok 1")
+    r = Reloader(path, judge=toy_judge, timing=lambda config: Timing(3.0, 3600), log=Lines(), watch=True)
+    r.reload("start")
+    r.start()
+    try:
+        time.sleep(0.2)  # the watch is up
+        vouch_path(path).write_text(sha256(b"ok 2"))
+        started = time.monotonic()
+        write(path, "ok 2")
+        wait_running(r, "ok 2")
+        assert time.monotonic() - started < 1.5, "a vouched write waited out the 3 s debounce"
+    finally:
+        r.stop()
