@@ -206,6 +206,47 @@ def logs(c, service=None, follow=False, tail=50, namespace=None, context=None):
         fail(e)
 
 
+@task(auto_shortflags=False, help={
+    "confirm_live": "Allow a save that switches trading.mode to LIVE (real money).",
+    "namespace": _NS_HELP,
+    "context": CONTEXT_HELP,
+    "timeout": "Seconds to wait for both services to confirm each save (default from invoke.yaml).",
+    "json": "Print one JSON object per line (a start line, then one per save) instead of text.",
+})
+def watch(c, confirm_live=False, namespace=None, context=None, timeout=None, json=False):
+    """Push every save of config.toml into the cluster: validated, written, confirmed, one line per save.
+
+    A save the contract refuses is reported and never reaches the cluster. Ctrl-C stops (exit 0).
+    """
+    import json as jsonlib
+    import signal
+    import threading
+
+    from traderadmin import configwatch
+
+    files = config_files(c)
+    ns = namespace or c.config.traderadmin.namespace
+    kube = _cluster(c, json, context)
+    pusher = configwatch.ConfigPusher(kube, ns, files, confirm_live,
+                                      float(timeout or c.config.traderadmin.reload_timeout))
+    baseline = pusher.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def emit(obj: dict, text: str) -> None:
+        print(jsonlib.dumps(obj) if json else text, flush=True)
+
+    emit({"event": "watching", "path": str(files.config), "namespace": ns, "context": kube.context,
+          "sha256": baseline},
+         f"watching {files.config} → namespace {ns} (context {kube.context}); "
+         f"now {(baseline or 'invalid')[:12]}; Ctrl-C stops")
+    try:
+        configwatch.watch(pusher, stop, lambda r: emit({"event": "save", **r.as_dict()}, r.line()))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how watching ends
+    emit({"event": "stopped"}, "stopped watching")
+
+
 @task(help={"purge": "Also delete the config volume (the PVC) and the namespace.", "namespace": _NS_HELP,
             "context": CONTEXT_HELP})
 def down(c, purge=False, namespace=None, context=None):
