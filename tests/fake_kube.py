@@ -116,3 +116,28 @@ class FakeKube:
 
     def scale(self, namespace, deployment, replicas) -> None:
         self.scaled.append((deployment, replicas))
+
+
+class FakeStack(FakeKube):
+    """A running stack (writer, orchestrator, scanner) whose services take up whatever the writer puts,
+    as the real ones do by their watch (`refuse`: the scanner rejects it instead)."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        super().__init__()
+        self.pod_objects = [pod("w-1", "config-writer"), pod("o-1", "orchestrator"), pod("s-1", "scanner")]
+        running = {"config_sha256": "start", "last_error": None, "config": {"trading": {"mode": "PAPER"}}}
+        self.status = {"o-1": running, "s-1": dict(running)}
+        self.refuse = refuse
+
+    def exec(self, namespace, pod, argv, container=None, timeout=30, check=True):
+        result = super().exec(namespace, pod, argv, container, timeout, check)
+        if argv[:2] == ["/configwriter", "put"]:
+            for name in ("o-1", "s-1"):
+                if self.refuse and name == "s-1":
+                    self.status[name] = {**self.status[name], "last_rejected_sha256": argv[3], "last_error": "no"}
+                else:
+                    self.status[name] = {**self.status[name], "config_sha256": argv[3]}
+        return result
+
+    def puts(self) -> list[str]:
+        return [argv[3] for _, argv in self.execs if argv[:2] == ["/configwriter", "put"]]

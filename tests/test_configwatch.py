@@ -9,35 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.fake_kube import FakeKube, pod
+from tests.fake_kube import FakeStack as ReactingKube
 from traderadmin import configwatch
 from traderadmin.config import ConfigFiles, init_config, sha256
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-class ReactingKube(FakeKube):
-    """A fake whose services take up whatever the writer puts, as the real ones do by their watch."""
-
-    def __init__(self, refuse: bool = False) -> None:
-        super().__init__()
-        self.pod_objects = [pod("w-1", "config-writer"), pod("o-1", "orchestrator"), pod("s-1", "scanner")]
-        running = {"config_sha256": "start", "last_error": None, "config": {"trading": {"mode": "PAPER"}}}
-        self.status = {"o-1": running, "s-1": dict(running)}
-        self.refuse = refuse
-
-    def exec(self, namespace, pod, argv, container=None, timeout=30, check=True):
-        result = super().exec(namespace, pod, argv, container, timeout, check)
-        if argv[:2] == ["/configwriter", "put"]:
-            for name in ("o-1", "s-1"):
-                if self.refuse and name == "s-1":
-                    self.status[name] = {**self.status[name], "last_rejected_sha256": argv[3], "last_error": "no"}
-                else:
-                    self.status[name] = {**self.status[name], "config_sha256": argv[3]}
-        return result
-
-    def puts(self) -> list[str]:
-        return [argv[3] for _, argv in self.execs if argv[:2] == ["/configwriter", "put"]]
 
 
 @pytest.fixture
