@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -101,6 +104,47 @@ func (r *Reloader) Reload(ctx context.Context, trigger string) {
 		}
 	}
 	r.apply(cur, trigger)
+}
+
+// ReloadVouched applies the file at once, without the settle reads, when its
+// writer vouched for it: the file beside it named by vouchPath holds the hash
+// of exactly these bytes (the config writer writes it before renaming a
+// complete file into place). A torn read cannot match that hash, so nothing
+// half-written is applied this way; anything else reports false and takes
+// the debounced path. It reports whether the file was vouched for.
+func (r *Reloader) ReloadVouched(trigger string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cur := r.read()
+	if cur.missing || cur.err != nil || readVouch(r.path) != cur.sha {
+		return false
+	}
+	if !r.known(cur) {
+		r.apply(cur, trigger)
+	}
+	return true
+}
+
+// vouchPath is where an atomic writer may record the hash of the config it
+// renames into place (see services/configwriter: VouchPath).
+func vouchPath(path string) string {
+	dir, name := filepath.Split(path)
+	return filepath.Join(dir, "."+name+".sha256")
+}
+
+// readVouch returns the hash recorded beside path, or "" when there is none
+// or it is not a small regular file.
+func readVouch(path string) string {
+	p := vouchPath(path)
+	info, err := os.Lstat(p)
+	if err != nil || !info.Mode().IsRegular() || info.Size() > 128 {
+		return ""
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
 }
 
 // known reports content that needs no action: what already runs, or what

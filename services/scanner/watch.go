@@ -42,7 +42,10 @@ const watchRetry = 100 * time.Millisecond
 //
 // Events are debounced: one save is several events (create, write, chmod,
 // rename) and a script may save ten times in a row, so the file is read once
-// things have been quiet for reload.debounce_ms.
+// things have been quiet for reload.debounce_ms. The exception is a file its
+// writer vouched for (Reloader.ReloadVouched): the config writer records the
+// hash of a complete file before renaming it into place, and bytes with that
+// hash are applied as soon as the rename is seen.
 //
 // The poll re-hashes the file every reload.poll_interval_s because events
 // can be lost: inotify does not cross host-to-VM file sharing, and a watch
@@ -115,7 +118,7 @@ func (w *Watcher) Run(ctx context.Context) {
 				debounce.Reset(time.Duration(w.reloader.Timing().DebounceMS) * time.Millisecond)
 				continue
 			}
-			if w.concerns(filepath.Base(ev.Name)) {
+			if w.concerns(filepath.Base(ev.Name)) && !w.reloader.ReloadVouched(triggerWatch) {
 				debounce.Reset(time.Duration(w.reloader.Timing().DebounceMS) * time.Millisecond)
 			}
 			continue

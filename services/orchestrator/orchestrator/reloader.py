@@ -10,7 +10,8 @@ file by a rename, and a watch on the old inode would go silent. Events for any
 other name in the directory (the writers' temp files) are dropped, except for
 a name the config's symlink passes through: a ConfigMap volume mounts
 config.toml -> ..data/config.toml and swaps ..data in one rename. Events are
-debounced (reload.debounce_ms of quiet before reading), and the periodic check
+debounced (reload.debounce_ms of quiet before reading), unless the file's
+writer vouched for it (its hash recorded beside it, `_reload_vouched`), and the periodic check
 (reload.poll_interval_s) catches whatever the watch missed, for example on
 file systems that deliver no events. When the directory itself goes away the
 watch is set up again as soon as it is back.
@@ -103,10 +104,14 @@ class Reloader:
 
     # --- one reload --------------------------------------------------------
 
-    def reload(self, trigger: str) -> None:
-        """Read the file; apply it if it is new and valid, else keep the running config."""
+    def reload(self, trigger: str, vouched: bytes | None = None) -> None:
+        """Read the file; apply it if it is new and valid, else keep the running config.
+
+        `vouched`: bytes already read whose writer vouched for them (see
+        _reload_vouched); they are taken as they are, without the settle wait.
+        """
         try:
-            data = self._read_settled()
+            data = vouched if vouched is not None else self._read_settled()
             problem = f"config file missing: {self.path}" if data is _MISSING else None
         except OSError as e:
             data, problem = _MISSING, f"cannot read config file {self.path}: {e.strerror or e}"
@@ -160,6 +165,28 @@ class Reloader:
             self._last_error = error
             self._last_rejected_sha = sha
         self.log.error("Config reload rejected", config_sha256=sha, error=error, trigger=trigger)
+
+    def _reload_vouched(self, trigger: str) -> bool:
+        """Apply the file at once when its writer vouched for it; report whether it did.
+
+        An atomic writer (the toolkit's config writer) records the hash of a
+        complete file in `.NAME.sha256` beside it before renaming it into place.
+        Bytes whose hash equals that record are complete by construction (a torn
+        read cannot match), so they skip the debounce and the settle wait.
+        Anything else (no record, a stale one, a file still being written)
+        reports False and takes the debounced path.
+        """
+        try:
+            data = configfile.read_file(self.path)
+            record = self.path.with_name(f".{self.path.name}.sha256")
+            if not record.is_file() or record.is_symlink() or record.stat().st_size > 128:
+                return False
+            if record.read_text().strip() != configfile.sha256(data):
+                return False
+        except Exception:  # noqa: BLE001  (unreadable now: the careful path will say why)
+            return False
+        self._reload_logged(trigger, data)
+        return True
 
     def _read_settled(self) -> bytes | None:
         """The file's bytes once nobody has written it for the debounce time.
@@ -237,7 +264,10 @@ class Reloader:
                     stop_event=self._stopping,
                     recursive=False,
                     raise_interrupt=False,
-                    step=20,
+                    # watchfiles yields a batch one to two steps after its last event: at 5 ms a
+                    # vouched write is applied within ~10 ms (20 ms made it the slower service).
+                    # Our own debounce still groups the events of a save.
+                    step=5,
                 )
                 with closing(watch):
                     # A change made while no watch was running is found by this first check.
@@ -289,7 +319,7 @@ class Reloader:
             now = time.monotonic()
             if request == "signal":
                 self._reload_logged("signal")
-            elif request == "watch":
+            elif request == "watch" and not self._reload_vouched("watch"):
                 # Debounce: wait for this much quiet after the latest event.
                 watch_due = now + self.setting("reload", "debounce_ms") / 1000
             if watch_due is not None and time.monotonic() >= watch_due:
@@ -301,9 +331,9 @@ class Reloader:
             # A reload may have shortened the poll interval.
             next_poll = min(next_poll, time.monotonic() + self.setting("reload", "poll_interval_s"))
 
-    def _reload_logged(self, trigger: str) -> None:
+    def _reload_logged(self, trigger: str, vouched: bytes | None = None) -> None:
         # The worker must outlive any bug in one reload, or reloading stops for good.
         try:
-            self.reload(trigger)
+            self.reload(trigger, vouched)
         except Exception as e:  # noqa: BLE001
             self.log.error("Config reload failed", trigger=trigger, error=f"{type(e).__name__}: {e}")
