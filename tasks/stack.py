@@ -118,22 +118,26 @@ def deploy(c, namespace=None, context=None, registry=None, host_network=False, t
     "json": _JSON_HELP,
 })
 def reload(c, set_=None, confirm_live=False, namespace=None, context=None, timeout=None, json=False):
-    """Validate and back up the config, write it into the cluster, signal, and confirm both services run it."""
-    from traderadmin import reload as reloading
-    from traderadmin.config import read, set_values, sha256
-    from traderadmin.errors import ToolkitError
+    """Validate and back up the config, write it into the cluster, and confirm both services run it."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    files = config_files(c)
     ns = namespace or c.config.traderadmin.namespace
-    out = stdout_console()
-    kube = _cluster(c, json, context)  # an unreachable cluster stops the reload before the file is edited
+    # Reaching the cluster (kubeconfig, TLS, one pod listing) overlaps loading the config library,
+    # the two largest costs of a reload after the exec itself.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reaching = pool.submit(_cluster_and_pods, c, json, context, ns)
+        files = config_files(c)
+        from traderadmin import reload as reloading
+        from traderadmin.config import read, set_values, sha256
+        from traderadmin.errors import ToolkitError
+
+        kube, pods = reaching.result()  # an unreachable cluster stops the reload before the file is edited
     try:
-        pods = kube.pods(ns)  # one listing serves the guard, the writer lookup and the wait
         if set_:
             _, changes = set_values(files, list(set_), confirm_live)
             if not json:
                 for ch in changes:
-                    out.print(f"  {ch.key}: {ch.old!r} → {ch.new!r}")
+                    print(f"  {ch.key}: {ch.old!r} → {ch.new!r}")
         data, config = read(files)
         reloading.guard_live_in_cluster(kube, ns, config, confirm_live, pods)
     except ToolkitError as e:
@@ -145,17 +149,38 @@ def reload(c, set_=None, confirm_live=False, namespace=None, context=None, timeo
         fail(e, json)
     if json:
         print_json({"ok": outcome.ok, "sha256": outcome.sha256, "written": outcome.written,
-                    "seconds": round(outcome.seconds, 3),
+                    "seconds": round(outcome.seconds, 3), "signalled": outcome.signalled,
                     "services": [r.__dict__ for r in outcome.results]})
     else:
+        # Plain lines (colour on a terminal only): rich costs more to load than the reload's own work here.
+        ok, bad = _marks()
         for r in outcome.results:
-            mark = "[green]✓[/]" if r.ok else "[red]✗[/]"
             when = f"after {r.seconds:.2f} s" if r.seconds is not None else f"still on {(r.config_sha256 or 'nothing')[:12]}"
-            out.print(f"{mark} {r.service:<12} {r.pod}  {when}")
-        out.print(f"config {outcome.sha256[:12]} {'written' if outcome.written else 'already in the volume'}; "
-                  f"confirmed in {outcome.seconds:.2f} s" if outcome.ok else "")
+            print(f"{ok if r.ok else bad} {r.service:<12} {r.pod}  {when}")
+        if outcome.ok:
+            print(f"config {outcome.sha256[:12]} {'written' if outcome.written else 'already in the volume'}; "
+                  f"confirmed in {outcome.seconds:.2f} s")
     if not outcome.ok:
         raise Exit(reloading.failure_report(kube, ns, outcome), code=1)
+
+
+def _cluster_and_pods(c, as_json: bool, context: str | None, ns: str):
+    """The light handle and one listing of the namespace's pods (it serves the guard, the writer and the wait)."""
+    from traderadmin.errors import ToolkitError
+
+    kube = _cluster(c, as_json, context)
+    try:
+        return kube, kube.pods(ns)
+    except ToolkitError as e:
+        fail(e, as_json)
+
+
+def _marks() -> tuple[str, str]:
+    import sys
+
+    if sys.stdout.isatty():
+        return "\033[32m✓\033[0m", "\033[31m✗\033[0m"
+    return "✓", "✗"
 
 
 @task(help={"namespace": _NS_HELP, "context": CONTEXT_HELP, "json": _JSON_HELP})
