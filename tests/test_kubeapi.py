@@ -54,10 +54,23 @@ def test_the_first_kubeconfig_file_to_name_a_context_wins_as_with_kubectl(tmp_pa
     assert (creds.server, creds.token) == ("https://first:6443", "one")
 
 
-def test_an_unknown_context_is_unreachable_with_the_fix(tmp_path):
+def test_an_unknown_context_is_a_kubeconfig_error(tmp_path):
     cfg = write_kubeconfig(tmp_path / "config", "https://x:6443", {"token": "t"})
-    with pytest.raises(kubeerrors.KubeUnreachable, match="no such context.*invoke cluster.up"):
+    with pytest.raises(kubeerrors.KubeconfigError, match="no context 'other' in the kubeconfig"):
         kubeapi.load_credentials("other", str(cfg))
+
+
+@pytest.mark.parametrize(("context", "says"), [
+    ("other", "no context 'other' in the kubeconfig .*Fix: `kubectl config get-contexts` lists the contexts"),
+    ("ctx", r"the cluster of context ctx does not answer \(.*\)\. Fix: `invoke cluster.up --context ctx` starts it"),
+])
+def test_the_daily_commands_say_one_fix_when_the_cluster_cannot_be_reached(tmp_path, monkeypatch, context, says):
+    from traderadmin.cluster.providers import ProviderError, light_handle
+
+    monkeypatch.setenv("KUBECONFIG", str(write_kubeconfig(tmp_path / "config", "http://127.0.0.1:9", {"token": "t"})))
+    with pytest.raises(ProviderError, match=says) as info:
+        light_handle(context=context)
+    assert str(info.value).count("Fix:") == 1 and str(info.value).count("invoke cluster.up") <= 1
 
 
 def test_an_exec_credential_plugin_supplies_the_token(tmp_path):

@@ -32,6 +32,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from traderadmin.kubeerrors import (
     ExecFailed,
+    KubeconfigError,
     KubeError,
     KubeUnreachable,
     cut,
@@ -145,14 +146,13 @@ def load_credentials(context: str, kubeconfig: str | None = None) -> Credentials
                     body = entry.get(key[:-1]) or {}
                     into.setdefault(entry["name"], (body, path.parent))
     if context not in contexts:
-        raise KubeUnreachable(f"no usable kubeconfig for context {context!r} (no such context in "
-                              f"{os.pathsep.join(map(str, kubeconfig_files(kubeconfig)))}); "
-                              "bring a cluster up with `invoke cluster.up`")
+        raise KubeconfigError(f"no context {context!r} in the kubeconfig "
+                              f"({os.pathsep.join(map(str, kubeconfig_files(kubeconfig)))})")
     ctx = contexts[context][0]
     cluster, cluster_dir = clusters.get(ctx.get("cluster", ""), ({}, Path(".")))
     user, user_dir = users.get(ctx.get("user", ""), ({}, Path(".")))
     if not cluster.get("server"):
-        raise KubeUnreachable(f"no usable kubeconfig for context {context!r}: its cluster has no server")
+        raise KubeconfigError(f"context {context!r} of the kubeconfig names a cluster without a server")
     creds = Credentials(
         server=cluster["server"].rstrip("/"),
         ca_data=_data_or_file(cluster, "certificate-authority", cluster_dir),
@@ -169,7 +169,7 @@ def load_credentials(context: str, kubeconfig: str | None = None) -> Credentials
     if user.get("exec"):
         _run_exec_plugin(context, user["exec"], creds)
     if user.get("auth-provider"):
-        raise KubeUnreachable(f"context {context!r} uses the legacy auth-provider "
+        raise KubeconfigError(f"context {context!r} uses the legacy auth-provider "
                               f"{(user['auth-provider'] or {}).get('name', '?')!r}, which the toolkit does not "
                               "speak; switch the kubeconfig to its exec credential plugin (the provider's docs name it)")
     return creds
@@ -199,9 +199,9 @@ def _run_exec_plugin(context: str, spec: dict, creds: Credentials) -> None:
         proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
         status = json.loads(proc.stdout).get("status") or {}
     except (OSError, subprocess.TimeoutExpired, ValueError) as e:
-        raise KubeUnreachable(f"the credential plugin of context {context!r} ({argv[0]}) failed: {cut(str(e))}") from e
+        raise KubeconfigError(f"the credential plugin of context {context!r} ({argv[0]}) failed: {cut(str(e))}") from e
     if proc.returncode != 0:
-        raise KubeUnreachable(f"the credential plugin of context {context!r} ({argv[0]}) exited "
+        raise KubeconfigError(f"the credential plugin of context {context!r} ({argv[0]}) exited "
                               f"{proc.returncode}: {cut(proc.stderr.strip())}")
     creds.token = status.get("token") or creds.token
     if status.get("clientCertificateData"):
@@ -446,8 +446,7 @@ def connect(context: str, kubeconfig: str | None = None, check: bool = True) -> 
     try:
         api = KubeApi(load_credentials(context, kubeconfig), context)
     except (OSError, ValueError, ssl.SSLError) as e:
-        raise KubeUnreachable(f"no usable kubeconfig for context {context!r} ({cut(str(e))}); "
-                              "bring a cluster up with `invoke cluster.up`") from e
+        raise KubeconfigError(f"the kubeconfig of context {context!r} is not usable: {cut(str(e))}") from e
     if check:
         api.version()
     return api

@@ -31,6 +31,10 @@ class KubeUnreachable(KubeError):
     """No cluster answers with this kubeconfig/context (connection refused, TLS failure, timeout)."""
 
 
+class KubeconfigError(KubeUnreachable):
+    """The kubeconfig has no usable entry for the context (no such context, no server, unreadable files)."""
+
+
 class KubeUnauthorized(KubeError):
     """401: the API server does not accept the kubeconfig's credentials."""
 

@@ -315,13 +315,21 @@ def light_handle(name: str = "auto", context: str | None = None):
     """
     from traderadmin import kubeapi
 
+    from traderadmin import kubeerrors
+
     chosen = resolve_context(name, context)
+    again = f"invoke cluster.up --context {context}" if context else "invoke cluster.up"
     try:
         return kubeapi.connect(chosen)
+    except kubeerrors.KubeconfigError as exc:
+        fix = CHOOSE_CONTEXT_FIX if context else f"`{again}` sets the cluster and its context up"
+        raise ProviderError(f"{exc}. Fix: {fix}") from exc
+    except kubeerrors.KubeUnreachable as exc:
+        raise ProviderError(f"the cluster of context {chosen} does not answer ({exc.__cause__ or exc}). "
+                            f"Fix: `{again}` starts it or says how") from exc
     except kube.KubeError as exc:
-        again = f"invoke cluster.up --context {context}" if context else "invoke cluster.up"
-        raise ProviderError(f"the cluster of context {chosen} does not answer: {exc}. "
-                            f"Bring it up with `{again}`") from exc
+        raise ProviderError(f"the cluster of context {chosen} refused the toolkit ({exc}). Fix: check that "
+                            f"context's credentials with `kubectl --context {chosen} auth whoami`") from exc
 
 
 def _for_context(context: str, name: str, flavor: str | None, registry: str) -> tuple[Provider, str]:
