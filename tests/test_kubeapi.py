@@ -135,7 +135,9 @@ POD = {"metadata": {"name": "scanner-1", "labels": {"app.kubernetes.io/name": "s
 
 
 class FakeApiServer(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # kept-alive connections, as the API server keeps them
     seen: list[tuple[str, str, str, bytes]] = []
+    drop_next = False  # close the connection after the next answer without saying so
 
     def log_message(self, *args) -> None:
         pass
@@ -146,6 +148,9 @@ class FakeApiServer(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+        if FakeApiServer.drop_next:
+            FakeApiServer.drop_next = False
+            self.close_connection = True
 
     def do_GET(self) -> None:
         self.seen.append(("GET", self.path, self.headers.get("Authorization", ""), b""))
@@ -155,6 +160,14 @@ class FakeApiServer(BaseHTTPRequestHandler):
             self._send(200, b'{"config_sha256": "abc"}')
         elif self.path == "/api/v1/namespaces/ns/pods/scanner-1:8081/proxy/readyz":
             self._send(503, b'{"ready": false}')
+        elif self.path.startswith("/api/v1/namespaces/ns/pods/scanner-1/log") and "follow=true" in self.path:
+            self.send_response(200)  # chunked, as a followed log comes
+            self.send_header("Content-Type", "text/plain")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for chunk in (b"one\ntw", b"o\nthree"):
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
         elif self.path.startswith("/api/v1/namespaces/ns/pods/scanner-1/log"):
             self._send(200, b"one\ntwo\nthree", "text/plain")
         elif self.path.startswith("/api/v1/namespaces/gone"):
@@ -205,6 +218,13 @@ def test_patch_and_scale_send_the_right_patch_types(api):
                                         "application/strategic-merge-patch+json", {"spec": {"paused": False}})
     assert (p2, t2, json.loads(b2)) == ("/apis/apps/v1/namespaces/ns/deployments/scanner/scale",
                                         "application/merge-patch+json", {"spec": {"replicas": 2}})
+
+
+def test_a_kept_alive_connection_the_server_dropped_is_replaced_once(api):
+    assert api.pods("ns", "scanner")
+    FakeApiServer.drop_next = True
+    assert api.pods("ns", "scanner")  # answered, then the server closed the connection silently
+    assert api.pods("ns", "scanner"), "the next call must go through on a new connection"
 
 
 def test_api_errors_carry_their_status_and_message(api):

@@ -5,7 +5,8 @@ server: list a deployment's pods, exec a command in one (the config writer's
 `put`, a signal), GET a service's /status through the pod proxy, read or follow
 a log, patch a Deployment, scale one. The kubernetes client costs about 1.5 s
 to import, several times the reload itself, so this module speaks to the API
-server directly: urllib3 for HTTP, and for exec the websocket channel protocol
+server directly: the standard library's http.client for HTTP (urllib3 alone cost a
+tenth of the remaining start-up), and for exec the websocket channel protocol
 (`v5.channel.k8s.io`, with `v4` offered for servers before 1.30) through
 websocket-client. It reads the kubeconfig as kubectl does (client certificates,
 bearer tokens and token files, basic auth, exec credential plugins) for one
@@ -19,11 +20,13 @@ the transport's own exception.
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -230,12 +233,34 @@ def ssl_context(creds: Credentials) -> ssl.SSLContext:
 # --- the handle -------------------------------------------------------------------------------
 
 
+@dataclass
+class Response:
+    """An API answer: status and body (for a stream: the open response and its connection)."""
+
+    status: int
+    data: bytes
+    raw: http.client.HTTPResponse | None = None
+    conn: http.client.HTTPConnection | None = None
+
+
+class _TLSConnection(http.client.HTTPSConnection):
+    """HTTPS with the kubeconfig's TLS context, checking the certificate against `server_name`
+    (the kubeconfig's tls-server-name when it sets one, else the host)."""
+
+    def __init__(self, host: str, port: int, context: ssl.SSLContext | None, server_name: str,
+                 timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=context)
+        self._server_name = server_name
+
+    def connect(self) -> None:
+        http.client.HTTPConnection.connect(self)
+        self.sock = self._context.wrap_socket(self.sock, server_hostname=self._server_name)  # type: ignore[attr-defined]
+
+
 class KubeApi:
     """The cluster of one kubeconfig context, through its API server only (namespace-scoped rights suffice)."""
 
     def __init__(self, creds: Credentials, context: str, timeout: float = 10) -> None:
-        import urllib3
-
         self.context = context
         self.creds = creds
         self.timeout = timeout
@@ -250,21 +275,26 @@ class KubeApi:
         elif creds.basic:
             headers["Authorization"] = "Basic " + base64.b64encode(":".join(creds.basic).encode()).decode()
         self._headers = headers
-        if self._https:
-            self._pool: Any = urllib3.HTTPSConnectionPool(
-                self._host, self._port, ssl_context=self._ssl, maxsize=8, block=False, retries=False,
-                server_hostname=creds.tls_server_name, assert_hostname=False if creds.insecure else None)
-        else:
-            self._pool = urllib3.HTTPConnectionPool(self._host, self._port, maxsize=8, block=False, retries=False)
+        # One kept-alive connection per thread (status is read from several pods side by side).
+        self._local = threading.local()
+        self._opened: list[http.client.HTTPConnection] = []
 
     # -- HTTP -------------------------------------------------------------------------------------
 
+    def _connection(self, timeout: float) -> http.client.HTTPConnection:
+        if self._https:
+            return _TLSConnection(self._host, self._port, self._ssl, self.creds.tls_server_name or self._host,
+                                  timeout)
+        return http.client.HTTPConnection(self._host, self._port, timeout=timeout)
+
     def request(self, method: str, path: str, doing: str, query: dict[str, Any] | None = None,
                 body: Any = None, content_type: str = "application/json", timeout: float | None = None,
-                stream: bool = False, ok_statuses: tuple[int, ...] = ()) -> Any:
-        """One API call; a status >= 400 (unless in `ok_statuses`) raises its KubeError."""
-        import urllib3
+                stream: bool = False, ok_statuses: tuple[int, ...] = ()) -> Response:
+        """One API call; a status >= 400 (unless in `ok_statuses`) raises its KubeError.
 
+        With `stream` the body is left unread (Response.stream): the call gets a connection of
+        its own, closed when the stream is.
+        """
         url = self._base_path + path + (("?" + urlencode(query, doseq=True)) if query else "")
         headers = dict(self._headers)
         data = None
@@ -272,16 +302,45 @@ class KubeApi:
             data = json.dumps(body).encode()
             headers["Content-Type"] = content_type
         limit = timeout or self.timeout
-        try:
-            resp = self._pool.urlopen(
-                method, url, body=data, headers=headers, preload_content=not stream, redirect=False,
-                timeout=urllib3.Timeout(connect=min(limit, 5), read=None if stream else limit))
-        except urllib3.exceptions.HTTPError as e:
-            raise unreachable(doing, e) from e
+        for attempt in (1, 2):
+            conn = self._connection(limit) if stream else self._kept(limit)
+            try:
+                conn.request(method, url, body=data, headers=headers)
+                raw = conn.getresponse()
+                if stream and raw.status < 400:
+                    if conn.sock is not None:
+                        conn.sock.settimeout(None)  # a followed log may be quiet for hours
+                    return Response(raw.status, b"", raw, conn)
+                resp = Response(raw.status, raw.read())
+                if stream:
+                    conn.close()
+                break
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
+                # A kept-alive connection the server closed meanwhile: once more on a new one.
+                self._drop(conn)
+                if attempt == 2 or stream:
+                    raise unreachable(doing, e) from e
+            except (OSError, http.client.HTTPException) as e:
+                self._drop(conn)
+                raise unreachable(doing, e) from e
         if resp.status >= 400 and resp.status not in ok_statuses:
-            text = resp.data if not stream else resp.read()
-            raise error_for_status(resp.status, doing, text)
+            raise error_for_status(resp.status, doing, resp.data)
         return resp
+
+    def _kept(self, timeout: float) -> http.client.HTTPConnection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connection(timeout)
+            self._opened.append(conn)
+        conn.timeout = timeout
+        if conn.sock is not None:
+            conn.sock.settimeout(timeout)
+        return conn
+
+    def _drop(self, conn: http.client.HTTPConnection) -> None:
+        conn.close()
+        if getattr(self._local, "conn", None) is conn:
+            self._local.conn = None
 
     def get_json(self, path: str, doing: str, query: dict[str, Any] | None = None) -> Any:
         resp = self.request("GET", path, doing, query)
@@ -373,25 +432,18 @@ class KubeApi:
     def stream_logs(self, namespace: str, pod: str, container: str | None = None, tail: int = 20,
                     since_seconds: int | None = None, previous: bool = False) -> Iterator[str]:
         """The log's lines as they come (each with its newline), until the container ends or the caller stops."""
-        import urllib3
-
         doing = f"following the log of {namespace}/{pod}"
         query = _log_query(container, tail, since_seconds, previous, follow=not previous)
         resp = self.request("GET", f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(pod)}/log", doing, query,
                             stream=True)
-        pending = b""
+        assert resp.raw is not None and resp.conn is not None
         try:
-            for chunk in resp.stream(4096, decode_content=True):
-                pending += chunk
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    yield line.decode("utf-8", "replace") + "\n"
-            if pending:
-                yield pending.decode("utf-8", "replace")
-        except urllib3.exceptions.HTTPError as e:
+            for line in resp.raw:  # http.client undoes the chunked encoding
+                yield line.decode("utf-8", "replace")
+        except (OSError, http.client.HTTPException) as e:
             raise unreachable(doing, e) from e
         finally:
-            resp.release_conn()
+            resp.conn.close()
 
     def patch_deployment(self, namespace: str, name: str, patch: dict[str, Any]) -> None:
         """A strategic-merge patch of Deployment `name` (what `kubectl patch` does by default)."""
@@ -405,7 +457,8 @@ class KubeApi:
                      content_type="application/merge-patch+json")
 
     def close(self) -> None:
-        self._pool.close()
+        for conn in self._opened:
+            conn.close()
 
 
 def _log_query(container: str | None, tail: int | None, since: int | None, previous: bool,
