@@ -138,6 +138,7 @@ class FakeApiServer(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # kept-alive connections, as the API server keeps them
     seen: list[tuple[str, str, str, bytes]] = []
     drop_next = False  # close the connection after the next answer without saying so
+    ports: set[int] = set()  # client ports seen: one per connection the client opened
 
     def log_message(self, *args) -> None:
         pass
@@ -154,6 +155,7 @@ class FakeApiServer(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.seen.append(("GET", self.path, self.headers.get("Authorization", ""), b""))
+        self.ports.add(self.client_address[1])
         if self.path.startswith("/api/v1/namespaces/ns/pods?"):
             self._send(200, json.dumps({"items": [POD]}).encode())
         elif self.path == "/api/v1/namespaces/ns/pods/scanner-1:8081/proxy/status":
@@ -186,6 +188,7 @@ def api(tmp_path):
     server = ThreadingHTTPServer(("127.0.0.1", 0), FakeApiServer)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     FakeApiServer.seen = []
+    FakeApiServer.ports = set()
     cfg = write_kubeconfig(tmp_path / "config", f"http://127.0.0.1:{server.server_port}", {"token": "sekrit"})
     yield kubeapi.connect("ctx", str(cfg), check=False)
     server.shutdown()
@@ -225,6 +228,16 @@ def test_a_kept_alive_connection_the_server_dropped_is_replaced_once(api):
     FakeApiServer.drop_next = True
     assert api.pods("ns", "scanner")  # answered, then the server closed the connection silently
     assert api.pods("ns", "scanner"), "the next call must go through on a new connection"
+
+
+def test_threads_that_take_turns_share_one_kept_alive_connection(api):
+    """Each TLS handshake costs more than a call: the reload's threads must not each open one."""
+    for _ in range(3):
+        worker = threading.Thread(target=api.pods, args=("ns", "scanner"))
+        worker.start()
+        worker.join()
+    assert api.pods("ns", "scanner")
+    assert len(FakeApiServer.seen) == 4 and len(FakeApiServer.ports) == 1, FakeApiServer.ports
 
 
 def test_api_errors_carry_their_status_and_message(api):

@@ -275,9 +275,10 @@ class KubeApi:
         elif creds.basic:
             headers["Authorization"] = "Basic " + base64.b64encode(":".join(creds.basic).encode()).decode()
         self._headers = headers
-        # One kept-alive connection per thread (status is read from several pods side by side).
-        self._local = threading.local()
-        self._opened: list[http.client.HTTPConnection] = []
+        # Kept-alive connections, shared by every thread: a TLS handshake with a client certificate
+        # costs more than the call, and the reload's threads take turns more often than they overlap.
+        self._idle: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
 
     # -- HTTP -------------------------------------------------------------------------------------
 
@@ -303,7 +304,7 @@ class KubeApi:
             headers["Content-Type"] = content_type
         limit = timeout or self.timeout
         for attempt in (1, 2):
-            conn = self._connection(limit) if stream else self._kept(limit)
+            conn = self._connection(limit) if stream else self._take(limit)
             try:
                 conn.request(method, url, body=data, headers=headers)
                 raw = conn.getresponse()
@@ -314,33 +315,34 @@ class KubeApi:
                 resp = Response(raw.status, raw.read())
                 if stream:
                     conn.close()
+                else:
+                    self._give(conn)
                 break
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
                 # A kept-alive connection the server closed meanwhile: once more on a new one.
-                self._drop(conn)
+                conn.close()
                 if attempt == 2 or stream:
                     raise unreachable(doing, e) from e
             except (OSError, http.client.HTTPException) as e:
-                self._drop(conn)
+                conn.close()
                 raise unreachable(doing, e) from e
         if resp.status >= 400 and resp.status not in ok_statuses:
             raise error_for_status(resp.status, doing, resp.data)
         return resp
 
-    def _kept(self, timeout: float) -> http.client.HTTPConnection:
-        conn = getattr(self._local, "conn", None)
+    def _take(self, timeout: float) -> http.client.HTTPConnection:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
         if conn is None:
-            conn = self._local.conn = self._connection(timeout)
-            self._opened.append(conn)
+            conn = self._connection(timeout)
         conn.timeout = timeout
         if conn.sock is not None:
             conn.sock.settimeout(timeout)
         return conn
 
-    def _drop(self, conn: http.client.HTTPConnection) -> None:
-        conn.close()
-        if getattr(self._local, "conn", None) is conn:
-            self._local.conn = None
+    def _give(self, conn: http.client.HTTPConnection) -> None:
+        with self._lock:
+            self._idle.append(conn)
 
     def get_json(self, path: str, doing: str, query: dict[str, Any] | None = None) -> Any:
         resp = self.request("GET", path, doing, query)
@@ -457,7 +459,9 @@ class KubeApi:
                      content_type="application/merge-patch+json")
 
     def close(self) -> None:
-        for conn in self._opened:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for conn in idle:
             conn.close()
 
 
