@@ -1,6 +1,6 @@
 """Reload latency on the live cluster, against what others do, in the same run.
 
-  ours          write into the volume + SIGUSR1, until both services' /status show the new hash
+  ours          write into the volume (SIGUSR1 only for a laggard), until both services' /status show the new hash
   restart       what Stakater Reloader does: restart both Deployments, until new pods serve the new config
   configmap     the same file mounted from a ConfigMap volume, until the pod sees it
   deploy no-op  `invoke deploy` with nothing changed, against `kubectl apply --server-side` +
@@ -61,7 +61,7 @@ def bench_restart(kube, files: ConfigFiles, n: int) -> list[float]:
     out = []
     for i in range(n):
         data, digest = next_config(files, 1000 + i)
-        old = {p.metadata.name for s in deploy.SERVICE_PORTS for p in deploy.service_pods(kube, NAMESPACE, s)}
+        old = {p.name for s in deploy.SERVICE_PORTS for p in deploy.service_pods(kube, NAMESPACE, s)}
         start = time.monotonic()
         deploy.put_config(kube, NAMESPACE, data, digest)
         stamp = {"spec": {"template": {"metadata": {"annotations": {"bench/restartedAt": str(time.time())}}}}}
@@ -78,8 +78,8 @@ def bench_restart(kube, files: ConfigFiles, n: int) -> list[float]:
 
 def _new_pod_serves(kube, service: str, old: set[str], digest: str) -> bool:
     new = [p for p in deploy.service_pods(kube, NAMESPACE, service)
-           if p.metadata.name not in old and p.status.phase == "Running"]
-    statuses = [deploy.read_service_status(kube, NAMESPACE, p.metadata.name, service) for p in new]
+           if p.name not in old and p.phase == "Running"]
+    statuses = [deploy.read_service_status(kube, NAMESPACE, p.name, service) for p in new]
     return bool(new) and all(st and st.get("config_sha256") == digest for st in statuses)
 
 

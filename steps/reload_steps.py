@@ -22,8 +22,8 @@ def _statuses(gate: Gate) -> dict[str, dict]:
     out = {}
     for service in deploy.SERVICE_PORTS:
         for pod in deploy.service_pods(gate.kube, gate.namespace, service):
-            out[pod.metadata.name] = {"service": service,
-                                      **(deploy.read_service_status(gate.kube, gate.namespace, pod.metadata.name, service) or {})}
+            out[pod.name] = {"service": service,
+                             **(deploy.read_service_status(gate.kube, gate.namespace, pod.name, service) or {})}
     return out
 
 
@@ -65,7 +65,7 @@ def _every_service_logs(gate: Gate, what: str, matches) -> None:
     for service in deploy.SERVICE_PORTS:
         for pod in deploy.service_pods(gate.kube, gate.namespace, service):
             def logged():
-                for line in gate.kube.logs(gate.namespace, pod.metadata.name, service, tail=200).splitlines():
+                for line in gate.kube.logs(gate.namespace, pod.name, service, tail=200).splitlines():
                     try:
                         entry = json.loads(line)
                     except ValueError:
@@ -144,8 +144,8 @@ def still_previous(gate: Gate, previous: dict, change: dict) -> None:
 def still_ready(gate: Gate) -> None:
     for service, port in deploy.SERVICE_PORTS.items():
         for pod in deploy.service_pods(gate.kube, gate.namespace, service):
-            status, body = gate.kube.proxy_get(gate.namespace, pod.metadata.name, port, "readyz")
-            assert status == 200, f"{pod.metadata.name} is not ready: {body}"
+            status, body = gate.kube.proxy_get(gate.namespace, pod.name, port, "readyz")
+            assert status == 200, f"{pod.name} is not ready: {body}"
 
 
 @then(parsers.parse('the reload is refused naming "{key}"'))
@@ -178,7 +178,7 @@ def scanner_reports(gate: Gate, change: dict) -> None:
 
 @when("I delete the orchestrator pod", target_fixture="deleted")
 def delete_orchestrator(gate: Gate) -> list[str]:
-    names = [p.metadata.name for p in deploy.service_pods(gate.kube, gate.namespace, "orchestrator")]
+    names = [p.name for p in deploy.service_pods(gate.kube, gate.namespace, "orchestrator")]
     for name in names:
         gate.kube.core.delete_namespaced_pod(name, gate.namespace, grace_period_seconds=1)
     return names
@@ -188,8 +188,8 @@ def delete_orchestrator(gate: Gate) -> list[str]:
 def new_pod_latest(gate: Gate, deleted: list[str], change: dict) -> None:
     def replaced():
         pods = [p for p in deploy.service_pods(gate.kube, gate.namespace, "orchestrator")
-                if p.metadata.name not in deleted and p.status.phase == "Running"]
-        statuses = [deploy.read_service_status(gate.kube, gate.namespace, p.metadata.name, "orchestrator") for p in pods]
+                if p.name not in deleted and p.phase == "Running"]
+        statuses = [deploy.read_service_status(gate.kube, gate.namespace, p.name, "orchestrator") for p in pods]
         return pods and all(s and s["config_sha256"] == change["sha256"] for s in statuses) and statuses
     poll("a new orchestrator pod on the latest hash", replaced, gate.deadline(90))
 

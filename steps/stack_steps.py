@@ -47,7 +47,7 @@ def all_pods_running(gate: Gate) -> None:
 def stack_running(running_stack: Gate) -> None:
     for service in deploy.SERVICE_PORTS:
         pods = deploy.service_pods(running_stack.kube, running_stack.namespace, service)
-        assert pods and all(p.status.phase == "Running" for p in pods), f"{service} is not running"
+        assert pods and all(p.phase == "Running" for p in pods), f"{service} is not running"
 
 
 @when("I deploy the stack again", target_fixture="again")

@@ -17,7 +17,7 @@ ns.add_collection(conformance)
 ns.add_task(doctor.doctor)
 ns.add_collection(images)
 ns.add_collection(test)
-for t in (stack.up, stack.deploy, stack.reload, stack.status, stack.logs, stack.down):
+for t in (stack.up, stack.deploy, stack.reload, stack.watch, stack.status, stack.logs, stack.down):
     ns.add_task(t)
 
 # Project defaults; override them in invoke.yaml or with INVOKE_TRADERADMIN_* variables.

@@ -26,6 +26,19 @@ _JSON_HELP = "Print JSON for scripts instead of tables."
 _NS_HELP = "Namespace of the stack (default from invoke.yaml: traderadmin)."
 
 
+def _cluster(c, as_json: bool = False, context: str | None = None):
+    """The light handle reload, status, logs and watch use: the API server of the chosen context, without
+    the kubernetes client (1.5 s to import) or the provider's node checks."""
+    from traderadmin.cluster.providers import light_handle
+    from traderadmin.errors import ToolkitError
+
+    context, _ = cluster_choice(c, context)
+    try:
+        return light_handle(c.config.traderadmin.provider, context)
+    except ToolkitError as e:
+        fail(e, as_json)
+
+
 def read_config(c) -> dict:
     from traderadmin.config import read
 
@@ -115,42 +128,49 @@ def deploy(c, namespace=None, context=None, registry=None, host_network=False, t
     "json": _JSON_HELP,
 })
 def reload(c, set_=None, confirm_live=False, namespace=None, context=None, timeout=None, json=False):
-    """Validate and back up the config, write it into the cluster, signal, and confirm both services run it."""
-    from traderadmin import reload as reloading
-    from traderadmin.config import read, set_values, sha256, toml_value
-    from traderadmin.errors import ToolkitError
+    """Validate and back up the config, write it into the cluster, and confirm both services run it."""
+    from concurrent.futures import ThreadPoolExecutor
 
-    files = config_files(c)
     ns = namespace or c.config.traderadmin.namespace
     wait = seconds(c, timeout, "reload_timeout")
-    out = stdout_console()
-    _, _, kube = target(c, json, context)  # an unreachable cluster stops the reload before the file is edited
     saved = None
+    # Reaching the cluster (kubeconfig, TLS, one pod listing) overlaps loading the config library,
+    # the two largest costs of a reload after the exec itself.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reaching = pool.submit(_cluster_and_pods, c, json, context, ns)
+        files = config_files(c)
+        from traderadmin import reload as reloading
+        from traderadmin.config import read, set_values, sha256, toml_value
+        from traderadmin.errors import ToolkitError
+
+        kube, pods = reaching.result()  # an unreachable cluster stops the reload before the file is edited
     try:
         if set_:
             saved, changes = set_values(files, list(set_), confirm_live)
             if not json:
                 for ch in changes:
-                    out.print(f"  {ch.key}: {toml_value(ch.old)} → {toml_value(ch.new)}", markup=False)
+                    print(f"  {ch.key}: {toml_value(ch.old)} → {toml_value(ch.new)}")
         data, config = read(files)
-        reloading.guard_live_in_cluster(kube, ns, config, confirm_live)
+        reloading.guard_live_in_cluster(kube, ns, config, confirm_live, pods)
     except ToolkitError as e:
         _refused(e, json, saved, ns)
     try:
-        outcome = reloading.push(kube, ns, data, sha256(data), timeout=wait)
+        outcome = reloading.push(kube, ns, data, sha256(data), pods=pods, timeout=wait)
     except ToolkitError as e:
         _refused(e, json, saved, ns)
     if json:
         print_json({"ok": outcome.ok, "sha256": outcome.sha256, "written": outcome.written,
-                    "seconds": round(outcome.seconds, 3),
+                    "seconds": round(outcome.seconds, 3), "signalled": outcome.signalled,
                     "services": [r.__dict__ for r in outcome.results]})
     else:
+        # Plain lines (colour on a terminal only): rich costs more to load than the reload's own work here.
+        ok, bad = _marks()
         for r in outcome.results:
-            mark = "[green]✓[/]" if r.ok else "[red]✗[/]"
             when = f"after {r.seconds:.2f} s" if r.seconds is not None else f"still on {(r.config_sha256 or 'nothing')[:12]}"
-            out.print(f"{mark} {r.service:<12} {r.pod}  {when}")
-        out.print(f"config {outcome.sha256[:12]} {'written' if outcome.written else 'already in the volume'}; "
-                  f"confirmed in {outcome.seconds:.2f} s" if outcome.ok else "")
+            print(f"{ok if r.ok else bad} {r.service:<12} {r.pod}  {when}")
+        if outcome.ok:
+            print(f"config {outcome.sha256[:12]} {'written' if outcome.written else 'already in the volume'}; "
+                  f"confirmed in {outcome.seconds:.2f} s")
     if not outcome.ok:
         raise Exit(reloading.failure_report(kube, ns, outcome), code=1)
 
@@ -171,6 +191,25 @@ def _refused(error: Exception, as_json: bool, saved, namespace: str):
               + (f" --backup {backup_id(saved.backup)}`" if saved.backup else "`"))
 
 
+def _cluster_and_pods(c, as_json: bool, context: str | None, ns: str):
+    """The light handle and one listing of the namespace's pods (it serves the guard, the writer and the wait)."""
+    from traderadmin.errors import ToolkitError
+
+    kube = _cluster(c, as_json, context)
+    try:
+        return kube, kube.pods(ns)
+    except ToolkitError as e:
+        fail(e, as_json)
+
+
+def _marks() -> tuple[str, str]:
+    import sys
+
+    if sys.stdout.isatty():
+        return "\033[32m✓\033[0m", "\033[31m✗\033[0m"
+    return "✓", "✗"
+
+
 @task(help={"namespace": _NS_HELP, "context": CONTEXT_HELP, "json": _JSON_HELP})
 def status(c, namespace=None, context=None, json=False):
     """Pods, readiness, restarts, and the config hash each service runs (vs. the local file).
@@ -180,7 +219,7 @@ def status(c, namespace=None, context=None, json=False):
     ns = namespace or c.config.traderadmin.namespace
     from traderadmin.errors import ToolkitError
 
-    _, _, kube = target(c, json, context)
+    kube = _cluster(c, json, context)
     try:
         table, report = _status_table(c, kube, ns)
     except ToolkitError as e:
@@ -215,7 +254,7 @@ def logs(c, service=None, follow=False, tail=50, since=None, previous=False, nam
     services = [choice(service, "--service", [*deploy.SERVICE_PORTS, deploy.WRITER])] if service \
         else list(deploy.SERVICE_PORTS)
     since_seconds = math.ceil(since) if since else None
-    _, _, kube = target(c, context=context)
+    kube = _cluster(c, context=context)
     try:
         found = podlogs.sources(kube, ns, services)
         if not found:
@@ -230,6 +269,48 @@ def logs(c, service=None, follow=False, tail=50, since=None, previous=False, nam
         raise Exit(code=130) from None
     except ToolkitError as e:
         fail(e)
+
+
+@task(help={
+    "confirm_live": "Allow a save that switches trading.mode to LIVE (real money).",
+    "namespace": _NS_HELP,
+    "context": CONTEXT_HELP,
+    "timeout": "How long to wait for both services to confirm each save: 30, 30s, 2m "
+               "(default traderadmin.reload_timeout).",
+    "json": "Print one JSON object per line (a start line, then one per save) instead of text.",
+})
+def watch(c, confirm_live=False, namespace=None, context=None, timeout=None, json=False):
+    """Push every save of config.toml into the cluster: validated, written, confirmed, one line per save.
+
+    A save the contract refuses is reported and never reaches the cluster. Ctrl-C stops (exit 0).
+    """
+    import json as jsonlib
+    import signal
+    import threading
+
+    from traderadmin import configwatch
+
+    files = config_files(c)
+    ns = namespace or c.config.traderadmin.namespace
+    kube = _cluster(c, json, context)
+    pusher = configwatch.ConfigPusher(kube, ns, files, confirm_live,
+                                      seconds(c, timeout, "reload_timeout"))
+    baseline = pusher.start()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+
+    def emit(obj: dict, text: str) -> None:
+        print(jsonlib.dumps(obj) if json else text, flush=True)
+
+    emit({"event": "watching", "path": str(files.config), "namespace": ns, "context": kube.context,
+          "sha256": baseline},
+         f"watching {files.config} → namespace {ns} (context {kube.context}); "
+         f"now {(baseline or 'invalid')[:12]}; Ctrl-C stops")
+    try:
+        configwatch.watch(pusher, stop, lambda r: emit({"event": "save", **r.as_dict()}, r.line()))
+    except KeyboardInterrupt:
+        pass  # Ctrl-C is how watching ends
+    emit({"event": "stopped"}, "stopped watching")
 
 
 @task(help={"purge": "Also delete the config volume (the PVC) and the namespace.", "namespace": _NS_HELP,

@@ -1,11 +1,15 @@
-"""A stand-in for traderadmin.kube.Kube: pods, deployments and service /status held in memory."""
+"""A stand-in for the cluster handles (traderadmin.kube.Kube, traderadmin.kubeapi.KubeApi): pods,
+deployments and service /status held in memory. It satisfies the ClusterApi Protocol
+(tests/test_kubeapi.py checks it), plus the SDK-shaped `core`/`apps` that deploy's waiting reads."""
 from __future__ import annotations
 
 import json
 from types import SimpleNamespace as NS
 from typing import Any
 
-from traderadmin.kube import ExecResult
+from typing import Iterator
+
+from traderadmin.kubeapi import ExecResult, Pod
 
 
 def pod(name: str, app: str, phase: str = "Running", waiting: str | None = None, restarts: int = 0,
@@ -39,8 +43,12 @@ def deployment(generation=2, observed=2, replicas=1, updated=1, ready=1, availab
 
 
 class FakeKube:
+    context = "fake"
+
     def __init__(self) -> None:
-        self.pods: list[NS] = []
+        self.pod_objects: list[NS] = []
+        self.patches: list[tuple[str, dict]] = []
+        self.scaled: list[tuple[str, int]] = []
         self.deployments: dict[str, NS] = {}
         self.status: dict[str, Any] = {}  # pod name -> /status dict, or a list consumed per call
         self.readyz: dict[str, tuple[int, str]] = {}
@@ -53,7 +61,7 @@ class FakeKube:
         class Core:
             def list_namespaced_pod(self, namespace, label_selector=""):
                 app = label_selector.split("=", 1)[1] if label_selector else None
-                return NS(items=[p for p in fake.pods if app is None or p.metadata.labels["app.kubernetes.io/name"] == app])
+                return NS(items=[p for p in fake.pod_objects if app is None or p.metadata.labels["app.kubernetes.io/name"] == app])
 
             def read_namespaced_persistent_volume_claim(self, name, namespace):
                 return NS(status=NS(phase=fake.volume.get("pvc_phase", "Bound")))
@@ -90,3 +98,51 @@ class FakeKube:
         if argv[:2] == ["/configwriter", "stat"]:
             return ExecResult(json.dumps({"exists": self.volume["sha256"] is not None, **self.volume}), "", 0)
         return ExecResult("", "", 0)
+
+    def pods(self, namespace: str, app: str | None = None) -> list[Pod]:
+        out = []
+        for p in self.pod_objects:
+            label = p.metadata.labels["app.kubernetes.io/name"]
+            if app is not None and label != app:
+                continue
+            ready = any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
+            restarts = sum(cs.restart_count for cs in p.status.container_statuses or [])
+            out.append(Pod(p.metadata.name, label, p.status.phase, ready, restarts,
+                           deleting=bool(p.metadata.deletion_timestamp), containers=(label,)))
+        return out
+
+    def stream_logs(self, namespace, pod, container=None, tail=20, since_seconds=None,
+                    previous=False) -> Iterator[str]:
+        self.logs_read.append((pod, container, previous))
+        yield from self.logs_by_pod.get(pod, "").splitlines(keepends=True)
+
+    def patch_deployment(self, namespace, name, patch) -> None:
+        self.patches.append((name, patch))
+
+    def scale(self, namespace, deployment, replicas) -> None:
+        self.scaled.append((deployment, replicas))
+
+
+class FakeStack(FakeKube):
+    """A running stack (writer, orchestrator, scanner) whose services take up whatever the writer puts,
+    as the real ones do by their watch (`refuse`: the scanner rejects it instead)."""
+
+    def __init__(self, refuse: bool = False) -> None:
+        super().__init__()
+        self.pod_objects = [pod("w-1", "config-writer"), pod("o-1", "orchestrator"), pod("s-1", "scanner")]
+        running = {"config_sha256": "start", "last_error": None, "config": {"trading": {"mode": "PAPER"}}}
+        self.status = {"o-1": running, "s-1": dict(running)}
+        self.refuse = refuse
+
+    def exec(self, namespace, pod, argv, container=None, timeout=30, check=True):
+        result = super().exec(namespace, pod, argv, container, timeout, check)
+        if argv[:2] == ["/configwriter", "put"]:
+            for name in ("o-1", "s-1"):
+                if self.refuse and name == "s-1":
+                    self.status[name] = {**self.status[name], "last_rejected_sha256": argv[3], "last_error": "no"}
+                else:
+                    self.status[name] = {**self.status[name], "config_sha256": argv[3]}
+        return result
+
+    def puts(self) -> list[str]:
+        return [argv[3] for _, argv in self.execs if argv[:2] == ["/configwriter", "put"]]

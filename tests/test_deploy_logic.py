@@ -29,7 +29,7 @@ def test_rollout_is_done_only_when_complete(d, done, words):
 ])
 def test_explain_names_the_cause_and_the_fix(p, words):
     kube = FakeKube()
-    kube.pods = [p]
+    kube.pod_objects = [p]
     kube.logs_by_pod["o-1"] = "Traceback: boom"
     kube.volume["pvc_phase"] = "Pending"
     assert words in deploy.explain(kube, "ns", "orchestrator")
@@ -37,15 +37,15 @@ def test_explain_names_the_cause_and_the_fix(p, words):
 
 def test_an_image_from_a_registry_that_cannot_be_pulled_blames_the_registry_not_loading():
     kube = FakeKube()
-    kube.pods = [pod("o-1", "orchestrator", "Pending", waiting="ErrImagePull", message="401 Unauthorized")]
-    kube.pods[0].status.container_statuses[0].image = "registry.example.com/t/traderadmin/orchestrator:t"
+    kube.pod_objects = [pod("o-1", "orchestrator", "Pending", waiting="ErrImagePull", message="401 Unauthorized")]
+    kube.pod_objects[0].status.container_statuses[0].image = "registry.example.com/t/traderadmin/orchestrator:t"
     said = deploy.explain(kube, "ns", "orchestrator")
     assert "401 Unauthorized" in said and "must reach that registry" in said and "no registry is used" not in said
 
 
 def test_explain_shows_why_a_running_service_is_not_ready():
     kube = FakeKube()
-    kube.pods = [pod("s-1", "scanner", ready=False)]
+    kube.pod_objects = [pod("s-1", "scanner", ready=False)]
     kube.readyz["s-1"] = (503, '{"ready": false, "error": "config file missing"}')
     assert "config file missing" in deploy.explain(kube, "ns", "scanner")
 
@@ -60,7 +60,7 @@ def test_explain_shows_why_a_running_service_is_not_ready():
 ])
 def test_explain_reads_the_writers_readiness(said, words, blames_the_volume):
     kube = FakeKube()
-    kube.pods = [pod("w-1", "config-writer", ready=False)]
+    kube.pod_objects = [pod("w-1", "config-writer", ready=False)]
     kube.readyz["w-1"] = (503, f'{{"ready": false, "error": "{said}"}}')
     asked = []
     answer = kube.proxy_get
@@ -79,7 +79,7 @@ def test_explain_reads_the_writers_readiness(said, words, blames_the_volume):
 ])
 def test_explain_names_a_failed_init_container_its_exit_code_log_and_fix(status, previous):
     kube = FakeKube()
-    kube.pods = [pod("w-1", "config-writer", "Pending", waiting="PodInitializing", ready=False, init=[status])]
+    kube.pod_objects = [pod("w-1", "config-writer", "Pending", waiting="PodInitializing", ready=False, init=[status])]
     kube.logs_by_pod["w-1"] = "configwriter: cannot give /config to uid 65532: lchown /config: operation not permitted"
     reason = deploy.explain(kube, "ns", "config-writer")
     for words in ["w-1: init container volume-owner failed (exit code 1", "operation not permitted",
@@ -96,7 +96,7 @@ def test_explain_names_a_failed_init_container_its_exit_code_log_and_fix(status,
 ])
 def test_explain_follows_init_containers(status, words):
     kube = FakeKube()
-    kube.pods = [pod("w-1", "config-writer", "Pending", waiting="PodInitializing", ready=False, init=[status])]
+    kube.pod_objects = [pod("w-1", "config-writer", "Pending", waiting="PodInitializing", ready=False, init=[status])]
     assert words in deploy.explain(kube, "ns", "config-writer")
 
 
@@ -104,7 +104,7 @@ def test_an_unreadable_log_does_not_hide_the_failed_init_container():
     from traderadmin.kube import KubeError
 
     kube = FakeKube()
-    kube.pods = [pod("w-1", "config-writer", "Pending", ready=False, init=[init_container("volume-owner", exit_code=1)])]
+    kube.pod_objects = [pod("w-1", "config-writer", "Pending", ready=False, init=[init_container("volume-owner", exit_code=1)])]
 
     def gone(*args, **kwargs):
         raise KubeError("container volume-owner not found")
@@ -117,14 +117,14 @@ def test_an_unreadable_log_does_not_hide_the_failed_init_container():
 def test_wait_gives_up_with_every_stuck_reason():
     kube = FakeKube()
     kube.deployments["scanner"] = deployment(available=0)
-    kube.pods = [pod("s-1", "scanner", "Pending", waiting="ErrImageNeverPull")]
+    kube.pod_objects = [pod("s-1", "scanner", "Pending", waiting="ErrImageNeverPull")]
     with pytest.raises(deploy.DeployError, match="ErrImageNeverPull"):
         deploy.wait_rollouts(kube, "ns", ["scanner"], timeout=0)
 
 
 def test_put_config_goes_through_the_writer_and_reports_a_no_op():
     kube = FakeKube()
-    kube.pods = [pod("w-1", "config-writer")]
+    kube.pod_objects = [pod("w-1", "config-writer")]
     assert deploy.put_config(kube, "ns", b"a = 1\n", "abc") is True
     assert deploy.put_config(kube, "ns", b"a = 1\n", "abc") is False
     (pod_name, argv), _ = kube.execs
@@ -140,7 +140,7 @@ def test_a_failing_look_does_not_end_the_wait():
     from traderadmin.kube import KubeError
 
     kube = FakeKube()
-    kube.pods = [pod("s-1", "scanner", ready=False)]
+    kube.pod_objects = [pod("s-1", "scanner", ready=False)]
 
     def gone(*args, **kwargs):
         raise KubeError("pod s-1 not found")

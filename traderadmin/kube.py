@@ -1,37 +1,35 @@
-"""A thin handle on the Kubernetes API: the calls deploy and reload make, with errors for people.
+"""The SDK-backed handle deploy uses: the kubernetes client for apply, prune and waiting, plus every
+`ClusterApi` call (pods, exec, the pod proxy, logs, patch, scale) through the light client.
 
 Everything goes through the API server (exec, logs, the pod proxy), so it works
 the same on Docker Desktop, the local provider, or a remote single-node cluster,
-and needs only namespace-scoped rights. The client for a named context and the
-KubeError family come from traderadmin.cluster.kube; they are named here too,
-so deploy and reload need only this module.
+and needs only namespace-scoped rights. reload, status, logs and watch take a
+`traderadmin.kubeapi.KubeApi` instead and never import the kubernetes package;
+deploy's helpers shared with them (put the config, read a service's /status)
+use only the `ClusterApi` calls, so either handle serves them.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from traderadmin.cluster import kube as cluster_kube
-from traderadmin.cluster.kube import ExecFailed, KubeError, KubeUnreachable, api_error
+from traderadmin.cluster.kube import api_error
+from traderadmin.kubeapi import ClusterApi, ExecResult, KubeApi, Pod, load_credentials
+from traderadmin.kubeerrors import ExecFailed, KubeError, KubeUnreachable
 
-__all__ = ["ExecFailed", "ExecResult", "Kube", "KubeError", "KubeUnreachable", "api_error", "connect"]
-
-
-@dataclass(frozen=True)
-class ExecResult:
-    stdout: str
-    stderr: str
-    returncode: int
+__all__ = ["ClusterApi", "ExecFailed", "ExecResult", "Kube", "KubeError", "KubeUnreachable", "Pod", "api_error",
+           "connect"]
 
 
 class Kube:
-    """The API clients for one kubeconfig context."""
+    """The API clients for one kubeconfig context: the SDK's for deploy, the light one for the rest."""
 
-    def __init__(self, api_client: Any, context: str) -> None:
+    def __init__(self, api_client: Any, context: str, light: KubeApi) -> None:
         from kubernetes import client
 
         self.api_client = api_client
         self.context = context
+        self.light = light
         self.core = client.CoreV1Api(api_client)
         self.apps = client.AppsV1Api(api_client)
         self._dynamic = None
@@ -44,77 +42,29 @@ class Kube:
             self._dynamic = DynamicClient(self.api_client)
         return self._dynamic
 
+    def pods(self, namespace: str, app: str | None = None) -> list[Pod]:
+        return self.light.pods(namespace, app)
+
     def exec(self, namespace: str, pod: str, argv: list[str], container: str | None = None,
              timeout: float = 30, check: bool = True) -> ExecResult:
-        """Run `argv` in a container through the API server and wait for it to end."""
-        from kubernetes.stream import stream
-
-        kwargs = {"container": container} if container else {}
-        try:
-            ws = stream(self.core.connect_get_namespaced_pod_exec, pod, namespace, command=argv,
-                        stdin=False, stdout=True, stderr=True, tty=False, _preload_content=False, **kwargs)
-            ws.run_forever(timeout=timeout)
-            out, err = ws.read_stdout(), ws.read_stderr()
-            rc = ws.returncode
-            ws.close()
-        except Exception as e:  # the websocket layer raises several unrelated types
-            raise api_error(e, f"exec {argv[0]} in pod {namespace}/{pod}") from e
-        if rc is None:
-            raise KubeError(f"exec {argv[0]} in pod {namespace}/{pod} did not finish within {timeout:.0f} s")
-        result = ExecResult(out or "", err or "", rc)
-        if check and rc != 0:
-            raise ExecFailed(pod, argv, rc, result.stderr or result.stdout)
-        return result
+        return self.light.exec(namespace, pod, argv, container, timeout, check)
 
     def proxy_get(self, namespace: str, pod: str, port: int, path: str, timeout: float = 5) -> tuple[int, str]:
-        """GET http://POD:PORT/PATH through the API server's pod proxy: (status, body)."""
-        try:
-            resp = self.core.connect_get_namespaced_pod_proxy_with_path(
-                f"{pod}:{port}", namespace, path.lstrip("/"), _preload_content=False, _request_timeout=timeout)
-            return resp.status, resp.data.decode("utf-8", "replace")
-        except Exception as e:
-            from kubernetes.client.exceptions import ApiException
-
-            if isinstance(e, ApiException) and e.status and e.body is not None:
-                body = e.body.decode("utf-8", "replace") if isinstance(e.body, bytes) else str(e.body)
-                return e.status, body
-            raise api_error(e, f"GET {path} of pod {namespace}/{pod}:{port}") from e
+        return self.light.proxy_get(namespace, pod, port, path, timeout)
 
     def logs(self, namespace: str, pod: str, container: str | None = None, tail: int = 20,
              previous: bool = False, since_seconds: int | None = None) -> str:
-        kwargs: dict[str, Any] = {"container": container} if container else {}
-        if since_seconds:
-            kwargs["since_seconds"] = since_seconds
-        try:
-            return self.core.read_namespaced_pod_log(pod, namespace, tail_lines=tail, previous=previous, **kwargs)
-        except Exception as e:
-            raise api_error(e, f"reading the log of {namespace}/{pod}") from e
+        return self.light.logs(namespace, pod, container, tail, previous, since_seconds)
 
     def stream_logs(self, namespace: str, pod: str, container: str | None = None, tail: int = 20,
                     since_seconds: int | None = None, previous: bool = False) -> Iterator[str]:
-        """A container's log lines as they are written (follow), starting `tail` lines back."""
-        kwargs: dict[str, Any] = {"container": container} if container else {}
-        if since_seconds:
-            kwargs["since_seconds"] = since_seconds
-        where = f"following the log of {namespace}/{pod}"
-        try:
-            response = self.core.read_namespaced_pod_log(pod, namespace, follow=True, tail_lines=tail,
-                                                         previous=previous, _preload_content=False, **kwargs)
-        except Exception as e:
-            raise api_error(e, where) from e
-        pending = b""
-        try:
-            for chunk in response.stream():
-                pending += chunk
-                *lines, pending = pending.split(b"\n")
-                for line in lines:
-                    yield line.decode(errors="replace")
-        except Exception as e:
-            raise api_error(e, where) from e
-        finally:
-            response.release_conn()
-        if pending:
-            yield pending.decode(errors="replace")
+        return self.light.stream_logs(namespace, pod, container, tail, since_seconds, previous)
+
+    def patch_deployment(self, namespace: str, name: str, patch: dict[str, Any]) -> None:
+        self.light.patch_deployment(namespace, name, patch)
+
+    def scale(self, namespace: str, deployment: str, replicas: int) -> None:
+        self.light.scale(namespace, deployment, replicas)
 
 
 def connect(context: str, kubeconfig: str | None = None) -> Kube:
@@ -126,4 +76,9 @@ def connect(context: str, kubeconfig: str | None = None) -> Kube:
         client.VersionApi(api).get_code(_request_timeout=5)
     except Exception as e:
         raise api_error(e, f"connecting to {api.configuration.host}") from e
-    return Kube(api, context)
+    try:
+        light = KubeApi(load_credentials(context, kubeconfig), context)
+    except (OSError, ValueError) as e:
+        raise KubeUnreachable(f"no usable kubeconfig for context {context!r} ({e}); "
+                              "bring a cluster up with `invoke cluster.up`") from e
+    return Kube(api, context, light)

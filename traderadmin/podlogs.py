@@ -10,9 +10,10 @@ from __future__ import annotations
 import queue
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Callable, Iterator
 
 from traderadmin.errors import ToolkitError
+from traderadmin.kubeapi import ClusterApi
 
 from . import deploy
 
@@ -23,13 +24,13 @@ class Source:
     pod: str
 
 
-def sources(kube: Any, namespace: str, services: list[str]) -> list[Source]:
+def sources(kube: ClusterApi, namespace: str, services: list[str]) -> list[Source]:
     """Every live pod of `services`, in their order."""
-    return [Source(service, p.metadata.name) for service in services
+    return [Source(service, p.name) for service in services
             for p in deploy.service_pods(kube, namespace, service)]
 
 
-def last_lines(kube: Any, namespace: str, services: list[str], tail: int, since_seconds: int | None = None,
+def last_lines(kube: ClusterApi, namespace: str, services: list[str], tail: int, since_seconds: int | None = None,
                previous: bool = False, write: Callable[[str], None] = print) -> int:
     """Write each pod's last `tail` lines (newer than `since_seconds`) under a header; return how many pods."""
     found = sources(kube, namespace, services)
@@ -51,7 +52,7 @@ def labels(found: list[Source]) -> dict[Source, str]:
     return {src: f"{names[src]:<{width}} | " for src in found}
 
 
-def follow(kube: Any, namespace: str, services: list[str], tail: int, since_seconds: int | None = None,
+def follow(kube: ClusterApi, namespace: str, services: list[str], tail: int, since_seconds: int | None = None,
            previous: bool = False, found: list[Source] | None = None) -> Iterator[str]:
     """Every line of every pod of `services` as it comes, prefixed as `labels` says."""
     found = sources(kube, namespace, services) if found is None else found
@@ -61,7 +62,7 @@ def follow(kube: Any, namespace: str, services: list[str], tail: int, since_seco
     def read(src: Source) -> None:
         try:
             for line in kube.stream_logs(namespace, src.pod, src.service, tail, since_seconds, previous):
-                lines.put(prefix[src] + line)
+                lines.put(prefix[src] + line.rstrip("\n"))
         except ToolkitError as e:
             lines.put(f"{prefix[src]}(the log stream of {src.pod} ended: {e})")
         finally:

@@ -49,10 +49,41 @@ func put(path, wantSHA, b64 string, out io.Writer) error {
 	if err == nil && digest(old) == wantSHA {
 		return json.NewEncoder(out).Encode(result{Path: path, Exists: true, SHA256: wantSHA, Bytes: len(data)})
 	}
+	vouch(path, wantSHA)
 	if err := atomicWrite(path, data); err != nil {
 		return err
 	}
 	return json.NewEncoder(out).Encode(result{Path: path, Exists: true, SHA256: wantSHA, Bytes: len(data), Changed: true})
+}
+
+// VouchPath is where put records the hash of the file it is about to rename
+// into place: the services read the config at once, without their debounce
+// and settle reads, when the file's hash equals it. A torn read cannot match,
+// so a file written any other way (in place, by an editor) still gets the
+// careful path.
+func VouchPath(path string) string {
+	dir, name := filepath.Split(path)
+	return filepath.Join(dir, "."+name+".sha256")
+}
+
+// vouch writes VouchPath(path) before the config is renamed into place, so a
+// service that sees the rename finds the new hash already there. It is only a
+// hint: not synced to disk (a stale or missing one means the careful path),
+// and a failure to write it does not fail the put.
+func vouch(path, sha string) {
+	target := VouchPath(path)
+	suffix := make([]byte, 6)
+	if _, err := rand.Read(suffix); err != nil {
+		return
+	}
+	tmp := target + "." + hex.EncodeToString(suffix) + ".tmp"
+	if err := os.WriteFile(tmp, []byte(sha+"\n"), 0o644); err != nil {
+		os.Remove(tmp)
+		return
+	}
+	if err := os.Rename(tmp, target); err != nil {
+		os.Remove(tmp)
+	}
 }
 
 func atomicWrite(path string, data []byte) error {

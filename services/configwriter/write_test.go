@@ -59,6 +59,14 @@ func TestPut(t *testing.T) {
 					t.Fatalf("result = %+v", r)
 				}
 			}
+			// A write is vouched for (its hash next to it, for the services' fast path); nothing else is.
+			vouched, verr := os.ReadFile(VouchPath(path))
+			if tc.wantWrite && string(vouched) != tc.sha+"\n" {
+				t.Fatalf("vouch file = %q (%v), want the hash %s", vouched, verr, tc.sha)
+			}
+			if !tc.wantWrite && verr == nil {
+				t.Fatalf("vouch file written for a put that wrote nothing: %q", vouched)
+			}
 			entries, _ := os.ReadDir(dir)
 			for _, e := range entries {
 				if strings.HasSuffix(e.Name(), ".tmp") {

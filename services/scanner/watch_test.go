@@ -295,6 +295,64 @@ func TestTruncateAndWriteNeverAppliesATornRead(t *testing.T) {
 	}
 }
 
+// vouch records hash as the config writer does before its rename.
+func (h *harness) vouch(hash string) {
+	h.t.Helper()
+	if err := os.WriteFile(live.VouchPath(h.path), []byte(hash+"\n"), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func TestAVouchedAtomicWriteIsAppliedWithoutWaitingTheDebounce(t *testing.T) {
+	t.Parallel()
+	// A debounce far longer than the wait below: only the vouched path can be that quick.
+	slow := timing{debounceMS: 3000, pollIntervalS: 3600}
+	h := startHarness(t, config(t, 1, slow), true)
+	for n := 2; n <= 4; n++ {
+		data := config(t, n, slow)
+		h.vouch(hashOf(data))
+		start := time.Now()
+		h.writeAtomic(data)
+		h.waitApplied(data)
+		if took := time.Since(start); took > 1500*time.Millisecond {
+			t.Fatalf("a vouched write took %v, as long as the debounce", took)
+		}
+	}
+	if snap := h.state.Snapshot(); snap.Reloads != 3 || snap.Rejected != 0 {
+		t.Fatalf("reloads=%d rejected=%d, want 3 and 0", snap.Reloads, snap.Rejected)
+	}
+}
+
+func TestAVouchThatDoesNotMatchTakesTheCarefulPath(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		vouch func(whole, first []byte) string
+	}{
+		// The writer vouched for the whole file: a torn read does not match it.
+		{"torn read of a vouched file", func(whole, _ []byte) string { return hashOf(whole) }},
+		// A stale vouch from an earlier write says nothing about this one.
+		{"stale vouch", func(_, _ []byte) string { return hashOf([]byte("earlier")) }},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tm := timing{debounceMS: 200, pollIntervalS: 3600}
+			first, rest, whole := tornConfig(t, tm)
+			h := startHarness(t, config(t, 1, tm), true)
+			h.vouch(tc.vouch(whole, first))
+			h.writeInPlace(first, rest, 300*time.Millisecond)
+			h.waitApplied(whole)
+			time.Sleep(quietPeriod)
+			for _, got := range h.reloadedHashes() {
+				if got == hashOf(first) {
+					t.Fatalf("applied the torn half %s", got[:12])
+				}
+			}
+		})
+	}
+}
+
 func TestBurstOfWritesGivesFewReloadsAndTheLastWins(t *testing.T) {
 	t.Parallel()
 	h := startHarness(t, config(t, 1, watchOnly), true)

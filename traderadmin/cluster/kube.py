@@ -18,48 +18,26 @@ from typing import TYPE_CHECKING
 import yaml
 
 from traderadmin.cluster.detect import ContextFacts
-from traderadmin.errors import ToolkitError
+from traderadmin.kubeerrors import (  # noqa: F401  (the family is named here too)
+    ExecFailed,
+    KubeError,
+    KubeUnreachable,
+    cut,
+    error_for_status,
+    unreachable,
+)
 
 if TYPE_CHECKING:
     from kubernetes import client
 
-_MAX_SHOWN = 400  # API payloads are cut to this before they reach a message or a log
-
-
-class KubeError(ToolkitError):
-    """Talking to the cluster failed; the message says through which context or call, and why."""
-
-
-class KubeUnreachable(KubeError):
-    """No cluster answers with this kubeconfig/context."""
-
-
-class ExecFailed(KubeError):
-    """A command run in a container exited non-zero."""
-
-    def __init__(self, pod: str, argv: list[str], returncode: int, stderr: str) -> None:
-        self.returncode, self.stderr = returncode, stderr
-        super().__init__(f"{argv[0]} in pod {pod} exited {returncode}: {cut(stderr.strip())}")
-
-
-def cut(text: str) -> str:
-    """`text` short enough for a message or a log line."""
-    return text if len(text) <= _MAX_SHOWN else text[:_MAX_SHOWN] + "…"
-
 
 def api_error(e: Exception, doing: str) -> KubeError:
-    """Turn a client exception into a KubeError that says what we were doing."""
+    """Turn a kubernetes-client exception into the KubeError family member of its HTTP status."""
     from kubernetes.client.exceptions import ApiException
 
-    if isinstance(e, ApiException):
-        reason = e.reason
-        try:
-            reason = json.loads(e.body).get("message", reason)
-        except (TypeError, ValueError):
-            pass
-        return KubeError(f"{doing}: {e.status} {cut(str(reason))}")
-    return KubeUnreachable(f"{doing}: the cluster did not answer ({cut(str(e))}); "
-                           "is it running? `invoke cluster.status` tells")
+    if isinstance(e, ApiException) and e.status:
+        return error_for_status(e.status, doing, e.body if e.body is not None else e.reason)
+    return unreachable(doing, e)
 
 
 @dataclass(frozen=True)

@@ -285,9 +285,9 @@ def _served_context() -> str | None:
     """The context of the local cluster this host was set up with (Linux as root only)."""
     if not linux_root_debian():
         return None
-    from traderadmin.localcluster import lifecycle
+    from traderadmin.localcluster import flavors
 
-    return lifecycle.served_context()
+    return flavors.served_context()
 
 
 def resolve_provider_name(name: str = "auto") -> tuple[str, str]:
@@ -328,6 +328,48 @@ def get_provider(name: str = "auto", flavor: str | None = None, context: str | N
                  registry: str = "") -> Provider:
     """The provider `choose_provider` picks."""
     return choose_provider(name, flavor, context, registry)[0]
+
+
+def resolve_context(name: str = "auto", context: str | None = None) -> str:
+    """The kube context `get_provider(name, context=context)` would talk to, found without asking the cluster.
+
+    For the commands of the daily loop (reload, status, logs, watch): they need
+    the API server of that context and nothing of the provider's checks, which
+    list nodes through the heavy client.
+    """
+    if context:
+        return context
+    resolved, _ = resolve_provider_name(name)
+    if resolved == "local":
+        from traderadmin.localcluster import flavors
+
+        return (flavors.last_flavor() or flavors.DEFAULT).context
+    return PROVIDERS[resolved].context  # type: ignore[attr-defined]  (a class attribute of each)
+
+
+def light_handle(name: str = "auto", context: str | None = None):
+    """A `traderadmin.kubeapi.KubeApi` on the provider's (or --context's) cluster, checked to answer.
+
+    Raises ProviderError with the fix when it does not answer, as the full
+    provider check would.
+    """
+    from traderadmin import kubeapi
+
+    from traderadmin import kubeerrors
+
+    chosen = resolve_context(name, context)
+    again = f"invoke cluster.up --context {context}" if context else "invoke cluster.up"
+    try:
+        return kubeapi.connect(chosen)
+    except kubeerrors.KubeconfigError as exc:
+        fix = CHOOSE_CONTEXT_FIX if context else f"`{again}` sets the cluster and its context up"
+        raise ProviderError(f"{exc}. Fix: {fix}") from exc
+    except kubeerrors.KubeUnreachable as exc:
+        raise ProviderError(f"the cluster of context {chosen} does not answer ({exc.__cause__ or exc}). "
+                            f"Fix: `{again}` starts it or says how") from exc
+    except kube.KubeError as exc:
+        raise ProviderError(f"the cluster of context {chosen} refused the toolkit ({exc}). Fix: check that "
+                            f"context's credentials with `kubectl --context {chosen} auth whoami`") from exc
 
 
 def _for_context(context: str, name: str, flavor: str | None, registry: str) -> tuple[Provider, str]:

@@ -148,3 +148,22 @@ def help_text() -> str:
 def layout_for(flavor: Flavor) -> Layout:
     """Each flavor keeps its own state folder: certificates, etcd data and node name differ."""
     return Layout(state_dir() / "clusters" / flavor.name, volumes_root=flavor.volumes_dir)
+
+
+def flavor_file() -> Path:
+    """Where `cluster.up` records the flavor it brought up on this host."""
+    return state_dir() / "flavor"
+
+
+def last_flavor() -> Flavor | None:
+    """The flavor `up` last brought up on this host, if any."""
+    try:
+        return get(flavor_file().read_text().strip())
+    except (OSError, FlavorError):
+        return None
+
+
+def served_context() -> str | None:
+    """The kube context of the local cluster this host was set up with, if any."""
+    flavor = last_flavor()
+    return flavor.context if flavor else None

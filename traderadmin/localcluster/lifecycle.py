@@ -92,22 +92,11 @@ class ClusterStatus:
     kubeconfig: str = ""
 
 
-def _flavor_file() -> Path:
-    return state_dir() / "flavor"
-
-
-def last_flavor() -> Flavor | None:
-    """The flavor `up` last brought up on this host, if any."""
-    try:
-        return flavors.get(_flavor_file().read_text().strip())
-    except (OSError, flavors.FlavorError):
-        return None
-
-
-def served_context() -> str | None:
-    """The kube context of the local cluster this host was set up with, if any."""
-    flavor = last_flavor()
-    return flavor.context if flavor else None
+# Which flavor this host runs is read by every command that reaches the cluster, so it
+# lives in the light flavors module; named here too, as before.
+_flavor_file = flavors.flavor_file
+last_flavor = flavors.last_flavor
+served_context = flavors.served_context
 
 
 def _cluster_components(layout: Layout, flavor: Flavor, binaries: dict[str, Path]) -> list[Component]:

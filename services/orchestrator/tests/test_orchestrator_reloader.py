@@ -384,3 +384,44 @@ def test_an_unreadable_file_is_reported_once(h: Harness) -> None:
     status = r.status()
     assert (status["config_sha256"], status["rejected"]) == (good, 1)
     assert status["last_error"].startswith(f"cannot read config file {h.path}:")
+
+
+def vouch(h: Harness, digest: str) -> None:
+    """Record `digest` beside the config, as the toolkit's config writer does before its rename."""
+    h.path.with_name(f".{h.path.name}.sha256").write_text(digest + "\n")
+
+
+def write_fresh(h: Harness, data: bytes) -> str:
+    """An atomic write as the config writer makes it: just written, so the settle wait would apply."""
+    tmp = h.path.with_name(".config.toml.fresh.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, h.path)
+    return config.sha256(data)
+
+
+def test_a_vouched_write_is_applied_without_waiting_the_debounce(h: Harness, running: Callable[..., Reloader]) -> None:
+    # A debounce far longer than the wait: only the vouched path can be this quick.
+    h.write(variant(debounce_ms="3000", poll_interval_s="3600.0"))
+    r = running(watch=True)
+    time.sleep(0.3)  # the watch is up
+    data = variant(debounce_ms="3000", poll_interval_s="3600.0", max_positions="6")
+    vouch(h, config.sha256(data))
+    started = time.monotonic()
+    new = write_fresh(h, data)
+    wait_until(lambda: r.status()["config_sha256"] == new, timeout=1.5, what="the vouched write to apply at once")
+    assert time.monotonic() - started < 1.5
+    assert h.lines()[-1]["trigger"] == "watch"
+
+
+@pytest.mark.parametrize("recorded", ["whole", "stale"])
+def test_a_vouch_that_does_not_match_takes_the_debounced_path(h: Harness, running: Callable[..., Reloader],
+                                                            recorded: str) -> None:
+    h.write(variant(debounce_ms="400", poll_interval_s="3600.0"))
+    r = running(watch=True)
+    time.sleep(0.3)
+    data = variant(debounce_ms="400", poll_interval_s="3600.0", max_positions="6")
+    vouch(h, config.sha256(b"earlier bytes") if recorded == "stale" else config.sha256(data + b"\n# more"))
+    new = write_fresh(h, data)
+    time.sleep(0.2)  # inside the debounce: a careful reload has not read yet
+    assert r.status()["config_sha256"] != new
+    wait_until(lambda: r.status()["config_sha256"] == new, what="the debounced reload")
