@@ -64,8 +64,10 @@ def test_invoke_config_backups_lists_the_apps_history_entry(consolectl, files):
     # Only the edited line changed, comments and all.
     changed = [(a, b) for a, b in zip(before.decode().splitlines(), files.config.read_text().splitlines()) if a != b]
     assert changed == [("max_positions = 5", "max_positions = 6")]
-    # And the toolkit puts the app's backup back.
-    restored = invoke(files, "config.restore", "--backup", "1")
+    # The app names it by the same stable id as the toolkit, and the toolkit puts it back by that id.
+    listed_by_app = json.loads(app(consolectl, files, "backups").stdout)
+    assert [b["id"] for b in listed_by_app] == [e["id"] for e in entries]
+    restored = invoke(files, "config.restore", "--backup", entries[0]["id"])
     assert restored.returncode == 0, restored.stderr
     assert files.config.read_bytes() == before
 

@@ -348,7 +348,7 @@ func (c *Config) Backups() ([]Backup, error) {
 		if err != nil {
 			continue
 		}
-		out = append(out, Backup{ID: e.Name, Path: e.Path, SHA256: store.Hash(data), Time: e.Time.UTC().Format("2006-01-02T15:04:05.000000Z07:00")})
+		out = append(out, Backup{ID: e.ID, Path: e.Path, SHA256: store.Hash(data), Time: e.Time.UTC().Format("2006-01-02T15:04:05.000000Z07:00")})
 	}
 	return out, nil
 }
@@ -362,7 +362,7 @@ func (c *Config) Restore(id string, confirmLive bool) (*SaveResult, error) {
 	}
 	var path string
 	for _, e := range entries {
-		if e.Name == id {
+		if e.ID == id || e.Name == id {
 			path = e.Path
 		}
 	}

@@ -93,7 +93,7 @@ type SaveResult struct {
 
 // Backup is one entry of the config's history (config/backups/).
 type Backup struct {
-	ID     string `json:"id"` // the file name; Restore takes it
+	ID     string `json:"id"` // the UTC stamp, as `invoke config.backups` shows it; Restore takes it
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
 	Time   string `json:"time"` // RFC 3339, UTC

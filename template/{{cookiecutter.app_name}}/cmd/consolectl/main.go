@@ -4,6 +4,7 @@
 //
 //	consolectl [flags] check KEY=VALUE...
 //	consolectl [flags] save [-confirm-live] [-base SHA] KEY=VALUE...
+//	consolectl [flags] backups                    (newest first, with the ids config.restore takes)
 //	consolectl [flags] push [-confirm-live]
 //	consolectl [flags] services
 //	consolectl [flags] restart|stop|start SERVICE
@@ -40,7 +41,7 @@ func main() {
 	contextFlag := global.String("context", "", "kube context (default: as the toolkit chooses it)")
 	namespaceFlag := global.String("namespace", "", "namespace of the stack (default: as the toolkit chooses it)")
 	global.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: consolectl [-config P] [-schema P] [-context C] [-namespace N] check|save|push|services|restart|stop|start|logs|bench ...")
+		fmt.Fprintln(os.Stderr, "usage: consolectl [-config P] [-schema P] [-context C] [-namespace N] check|save|backups|push|services|restart|stop|start|logs|bench ...")
 		global.PrintDefaults()
 	}
 	global.Parse(os.Args[1:])
@@ -87,6 +88,9 @@ func main() {
 		fs.Parse(args)
 		res, err := c.Push(*live)
 		done(res, err, res != nil && !res.OK)
+	case "backups":
+		res, err := c.Backups()
+		done(res, err, false)
 	case "services":
 		res, err := c.Services()
 		done(res, err, false)

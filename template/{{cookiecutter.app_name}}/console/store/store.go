@@ -79,6 +79,9 @@ func Hash(data []byte) string {
 
 // Entry is one history entry.
 type Entry struct {
+	// ID is the entry's UTC stamp, the toolkit's stable backup id
+	// (`invoke config.restore --backup ID`).
+	ID   string
 	Name string
 	Path string
 	Time time.Time
@@ -102,7 +105,7 @@ func List(path string) ([]Entry, error) {
 			continue
 		}
 		t, _ := time.Parse("20060102T150405.000000Z", m[1][:15]+"."+m[1][15:])
-		out = append(out, Entry{Name: it.Name(), Path: filepath.Join(dir, it.Name()), Time: t})
+		out = append(out, Entry{ID: m[1], Name: it.Name(), Path: filepath.Join(dir, it.Name()), Time: t})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name > out[j].Name })
 	return out, nil
