@@ -59,7 +59,7 @@ func main() {
 	}
 	out := json.NewEncoder(os.Stdout)
 	c := console.New(console.Options{
-		Files:         console.Files{Config: paths.Config, Schema: paths.Schema},
+		Files: console.Files{Config: paths.Config, Schema: paths.Schema},
 		// Log lines arrive as the window gets them: events.
 		Emit: func(name string, data any) {
 			if strings.HasPrefix(name, console.EventLogsPrefix) {
@@ -184,4 +184,3 @@ func fail(code int, err error) {
 	fmt.Fprintln(os.Stderr, "consolectl:", err)
 	os.Exit(code)
 }
-
