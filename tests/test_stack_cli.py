@@ -30,7 +30,7 @@ def ctx(tmp_path, monkeypatch):
 
 def _cluster_running(mode: str) -> FakeKube:
     kube = FakeKube()
-    kube.pods = [pod("orch-1", "orchestrator"), pod("scan-1", "scanner")]
+    kube.pod_objects = [pod("orch-1", "orchestrator"), pod("scan-1", "scanner")]
     kube.status = {"orch-1": {"config": {"trading": {"mode": mode}}, "config_sha256": "old"},
                    "scan-1": {"config": {"trading": {"mode": mode}}, "config_sha256": "old"}}
     return kube
@@ -40,7 +40,7 @@ def test_reload_refused_by_the_cluster_after_a_local_save_says_what_was_written(
     files = ConfigFiles(Path(ctx.config.traderadmin.config_path), ROOT / "config" / "schema.json")
     set_values(files, ["trading.mode=LIVE", "ibkr.port=7496"], confirm_live=True)  # the local file is LIVE
     kube = _cluster_running("PAPER")  # the cluster trades on paper
-    monkeypatch.setattr(stack, "target", lambda *a, **k: (None, None, kube))
+    monkeypatch.setattr(stack, "_cluster", lambda *a, **k: kube)
     before = files.config.read_bytes()
     with pytest.raises(Exit) as stop:
         stack.reload(ctx, set_=["scanner.workers=5"], namespace="ns")
@@ -60,7 +60,7 @@ def test_reload_refused_without_a_local_change_says_neither_was_written(ctx, mon
     files = ConfigFiles(Path(ctx.config.traderadmin.config_path), ROOT / "config" / "schema.json")
     set_values(files, ["trading.mode=LIVE", "ibkr.port=7496"], confirm_live=True)
     kube = _cluster_running("PAPER")
-    monkeypatch.setattr(stack, "target", lambda *a, **k: (None, None, kube))
+    monkeypatch.setattr(stack, "_cluster", lambda *a, **k: kube)
     with pytest.raises(Exit):
         stack.reload(ctx, namespace="ns")
     err = capsys.readouterr().err
@@ -70,7 +70,7 @@ def test_reload_refused_without_a_local_change_says_neither_was_written(ctx, mon
 def test_reload_refusal_as_json_reports_the_local_save(ctx, monkeypatch, capsys):
     files = ConfigFiles(Path(ctx.config.traderadmin.config_path), ROOT / "config" / "schema.json")
     set_values(files, ["trading.mode=LIVE", "ibkr.port=7496"], confirm_live=True)
-    monkeypatch.setattr(stack, "target", lambda *a, **k: (None, None, _cluster_running("PAPER")))
+    monkeypatch.setattr(stack, "_cluster", lambda *a, **k: _cluster_running("PAPER"))
     with pytest.raises(Exit):
         stack.reload(ctx, set_=["scanner.workers=5"], namespace="ns", json=True)
     out = json.loads(capsys.readouterr().out)
@@ -80,7 +80,7 @@ def test_reload_refusal_as_json_reports_the_local_save(ctx, monkeypatch, capsys)
 def test_logs_follow_every_service_with_a_prefix_each(ctx, monkeypatch, capsys):
     kube = _cluster_running("PAPER")
     kube.logs_by_pod = {"orch-1": "o one\no two", "scan-1": "s one"}
-    monkeypatch.setattr(stack, "target", lambda *a, **k: (None, None, kube))
+    monkeypatch.setattr(stack, "_cluster", lambda *a, **k: kube)
     stack.logs(ctx, follow=True, namespace="ns")
     lines = capsys.readouterr().out.splitlines()
     assert sorted(lines) == sorted(["orchestrator | o one", "orchestrator | o two", "scanner      | s one"])
@@ -88,14 +88,14 @@ def test_logs_follow_every_service_with_a_prefix_each(ctx, monkeypatch, capsys):
 
 def test_logs_since_and_previous_reach_the_api(ctx, monkeypatch, capsys):
     kube = _cluster_running("PAPER")
-    monkeypatch.setattr(stack, "target", lambda *a, **k: (None, None, kube))
+    monkeypatch.setattr(stack, "_cluster", lambda *a, **k: kube)
     stack.logs(ctx, service="scanner", since=90.5, previous=True, namespace="ns")
     assert kube.logs_read == [("scan-1", "scanner", True)] and kube.logs_since == 91
 
 
 def test_logs_with_no_pods_says_so_and_fails(ctx, monkeypatch):
     kube = FakeKube()
-    monkeypatch.setattr(stack, "target", lambda *a, **k: (None, None, kube))
+    monkeypatch.setattr(stack, "_cluster", lambda *a, **k: kube)
     with pytest.raises(Exit) as stop:
         stack.logs(ctx, namespace="ns")
     assert stop.value.code == 1 and "invoke deploy" in str(stop.value.message)
