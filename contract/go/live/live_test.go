@@ -32,10 +32,14 @@ func toyJudge(data []byte) (string, error) {
 var fast = Timing{Debounce: 20 * time.Millisecond, Poll: time.Hour}
 
 func newToy(t *testing.T, path string, log io.Writer) (*State[string], *Reloader[string]) {
+	return newToyTimed(t, path, log, fast)
+}
+
+func newToyTimed(t *testing.T, path string, log io.Writer, timing Timing) (*State[string], *Reloader[string]) {
 	t.Helper()
 	st := NewState[string](path)
 	return st, NewReloader(path, st, Options[string]{
-		Judge: toyJudge, Defaults: fast, Log: slog.New(slog.NewJSONHandler(log, nil)),
+		Judge: toyJudge, Defaults: timing, Log: slog.New(slog.NewJSONHandler(log, nil)),
 	})
 }
 
@@ -126,9 +130,13 @@ func TestStatusFields(t *testing.T) {
 
 // runWatcher runs a watch-only watcher (the poll never fires) until the test ends.
 func runWatcher(t *testing.T, path string) (*State[string], *bytes.Buffer) {
+	return runWatcherTimed(t, path, fast)
+}
+
+func runWatcherTimed(t *testing.T, path string, timing Timing) (*State[string], *bytes.Buffer) {
 	t.Helper()
 	var log bytes.Buffer
-	st, r := newToy(t, path, &log)
+	st, r := newToyTimed(t, path, &log, timing)
 	w := NewWatcher(path, r, true, nil, slog.New(slog.NewJSONHandler(io.Discard, nil)))
 	ctx, cancel := context.WithCancel(context.Background())
 	r.Reload(ctx, TriggerStart)
@@ -236,15 +244,7 @@ func TestAVouchedWriteBeatsTheDebounce(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "config.toml")
 	write(t, path, "ok 1")
-	st := NewState[string](path)
-	r := NewReloader(path, st, Options[string]{Judge: toyJudge, Defaults: Timing{Debounce: 3 * time.Second, Poll: time.Hour},
-		Log: slog.New(slog.NewJSONHandler(io.Discard, nil))})
-	w := NewWatcher(path, r, true, nil, slog.New(slog.NewJSONHandler(io.Discard, nil)))
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	r.Reload(ctx, TriggerStart)
-	go w.Run(ctx)
-	defer w.Close()
+	st, _ := runWatcherTimed(t, path, Timing{Debounce: 3 * time.Second, Poll: time.Hour})
 	os.WriteFile(VouchPath(path), []byte(sum("ok 2")), 0o644)
 	start := time.Now()
 	write(t, path, "ok 2")
