@@ -146,11 +146,21 @@ def issued_plain(tmp_path_factory):
 def test_hosts_entry_is_added_once_and_kept_beside_the_rest(tmp_path):
     hosts = tmp_path / "hosts"
     hosts.write_text("127.0.0.1 localhost\n# 127.0.0.1 kubernetes.docker.internal (commented out)\n")
-    assert host.ensure_hosts_entry("kubernetes.docker.internal", hosts=hosts)
-    assert not host.ensure_hosts_entry("kubernetes.docker.internal", hosts=hosts)
+    assert host.ensure_hosts_entry("kubernetes.docker.internal", "why", hosts=hosts)
+    assert not host.ensure_hosts_entry("kubernetes.docker.internal", "why", hosts=hosts)
     lines = hosts.read_text().splitlines()
     assert lines[0] == "127.0.0.1 localhost"
     assert sum(1 for line in lines if line.startswith("127.0.0.1 kubernetes.docker.internal")) == 1
+
+
+def test_hosts_entry_adds_loopback_beside_a_line_mapping_the_name_elsewhere(tmp_path):
+    # A container maps its host name to its own address; the kubelet is on loopback only.
+    hosts = tmp_path / "hosts"
+    hosts.write_text("127.0.0.1 localhost\n192.0.2.2 node1\n")
+    assert host.ensure_hosts_entry("node1", "kubelet", hosts=hosts)
+    assert hosts.read_text().splitlines()[1:] == [
+        "192.0.2.2 node1", "127.0.0.1 node1  # added by traderadmin (kubelet)"]
+    assert not host.ensure_hosts_entry("node1", "kubelet", hosts=hosts)
 
 
 def test_daemon_config_gains_the_clamp_and_keeps_the_users_settings():

@@ -1,12 +1,13 @@
 """Local cluster lifecycle decisions that need no cluster: failing components and restarts."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import pytest
 
-from traderadmin.localcluster import flavors, lifecycle, processes
+from traderadmin.localcluster import configfiles, flavors, lifecycle, processes
 from traderadmin.localcluster.components import Component, Health, components
 from traderadmin.localcluster.layout import Layout, Network
 
@@ -71,3 +72,22 @@ def test_apiserver_reaches_kubelets_with_its_own_identity(tmp_path):
     assert "--authorization-mode=Node,RBAC" in flags
     assert "apiserver-kubelet-client.crt" in flags
     assert "--advertise-address=192.0.2.10" in flags
+
+
+def test_every_component_listens_on_loopback_only(tmp_path):
+    """No flag or config file leaves a listener on every interface (Docker Desktop's
+    components are not reachable from the network either)."""
+    layout, network = Layout(tmp_path), Network()
+    argv = {c.name: c.argv for c in components({n: Path(n) for n in (
+        "etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kubelet", "kube-proxy",
+        "hostpath-provisioner")}, layout, network, "node1", "192.0.2.10")}
+    assert "--bind-address=127.0.0.1" in argv["kube-apiserver"]
+    # The node IP would reach a kubelet on every interface; its name maps to loopback.
+    assert "--kubelet-preferred-address-types=Hostname" in argv["kube-apiserver"]
+    for name in ("kube-controller-manager", "kube-scheduler"):
+        assert "--bind-address=127.0.0.1" in argv[name]
+    kubelet = json.loads(configfiles.kubelet_config(layout, network))
+    assert kubelet["address"] == "127.0.0.1" and kubelet["healthzBindAddress"] == "127.0.0.1"
+    assert kubelet["readOnlyPort"] == 0
+    proxy = json.loads(configfiles.kube_proxy_config(layout, network, "node1"))
+    assert all(proxy[k].startswith("127.0.0.1:") for k in ("healthzBindAddress", "metricsBindAddress"))

@@ -1,9 +1,14 @@
 """The processes of the local cluster: how each is started and how it says it is healthy.
 
 Order matters: containerd and etcd first, the API server next, then what talks
-to it. Every component listens on loopback except the API server (pods reach it
-through the `kubernetes` Service) and the kubelet (the API server reaches it on
-the node IP for exec, logs and the pod proxy).
+to it. Every component listens on 127.0.0.1 only, as Docker Desktop's do from
+the host's side: nothing of the cluster is reachable from the network.
+
+Two consequences. The API server dials the kubelet (exec, logs) by the node's
+name, which the host's /etc/hosts maps to 127.0.0.1: the kubelet refuses a
+loopback node IP, so the node's InternalIP stays the host's address, where
+nothing listens. And the `kubernetes` Service's endpoint (the advertised node
+IP) answers no pod: the stack's pods never call the API (none mounts a token).
 """
 from __future__ import annotations
 
@@ -110,6 +115,8 @@ def components(
                 binary("kube-apiserver"),
                 f"--etcd-servers={etcd_url}",
                 f"--secure-port={network.apiserver_port}",
+                "--bind-address=127.0.0.1",
+                # Endpoints may not be loopback addresses, so the Service advertises the node IP.
                 f"--advertise-address={node_ip}",
                 f"--service-cluster-ip-range={network.service_cidr}",
                 "--authorization-mode=Node,RBAC",
@@ -121,7 +128,7 @@ def components(
                 f"--kubelet-client-certificate={pki / 'apiserver-kubelet-client.crt'}",
                 f"--kubelet-client-key={pki / 'apiserver-kubelet-client.key'}",
                 f"--kubelet-certificate-authority={pki / 'ca.crt'}",
-                "--kubelet-preferred-address-types=InternalIP,Hostname",
+                "--kubelet-preferred-address-types=Hostname",
                 f"--service-account-key-file={pki / 'sa.pub'}",
                 f"--service-account-signing-key-file={pki / 'sa.key'}",
                 "--service-account-issuer=https://kubernetes.default.svc.cluster.local",

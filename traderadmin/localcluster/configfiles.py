@@ -118,6 +118,8 @@ def kubelet_config(layout: Layout, network: Network, runtime_socket: Path | None
                 "nodefs.available": "2%",
                 "imagefs.available": "2%",
             },
+            # The API server reaches it by the node's name, which /etc/hosts maps to loopback.
+            "address": "127.0.0.1",
             "healthzBindAddress": "127.0.0.1",
             "healthzPort": 10248,
             "readOnlyPort": 0,

@@ -124,15 +124,20 @@ def _default_route_ip() -> str:
 HOSTS_FILE = Path("/etc/hosts")
 
 
-def ensure_hosts_entry(name: str, ip: str = "127.0.0.1", hosts: Path = HOSTS_FILE) -> bool:
-    """Make `name` resolve to `ip`, as Docker Desktop's installer does for
-    kubernetes.docker.internal; True when the file had to change."""
+def ensure_hosts_entry(name: str, why: str, ip: str = "127.0.0.1", hosts: Path = HOSTS_FILE) -> bool:
+    """Make `name` resolve to `ip` (among its addresses), as Docker Desktop's installer does for
+    kubernetes.docker.internal; True when the file had to change. `why` goes in the line's comment.
+
+    Another line may map `name` elsewhere (a container's /etc/hosts maps the host name to its
+    own address): resolvers return every address of every matching line and a dialer tries
+    each in turn, so the loopback one is added rather than that line rewritten.
+    """
     lines = hosts.read_text().splitlines() if hosts.exists() else []
     for line in lines:
         words = line.split("#", 1)[0].split()
-        if len(words) > 1 and name in words[1:]:
+        if len(words) > 1 and words[0] == ip and name in words[1:]:
             return False
-    hosts.write_text("\n".join([*lines, f"{ip} {name}  # added by traderadmin (Docker Desktop's name for the API server)"]) + "\n")
+    hosts.write_text("\n".join([*lines, f"{ip} {name}  # added by traderadmin ({why})"]) + "\n")
     return True
 
 

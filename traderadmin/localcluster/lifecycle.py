@@ -281,8 +281,12 @@ def up(progress: Progress = lambda _m: None, log: Progress = print, flavor: Flav
         host.prepare_kernel()
         host.ensure_firewall_rules(network)
         # The kubeconfig names the API server as the original does (kubernetes.docker.internal).
-        if flavor.server_dns_name and host.ensure_hosts_entry(flavor.server_dns_name):
+        if flavor.server_dns_name and host.ensure_hosts_entry(flavor.server_dns_name,
+                                                              "Docker Desktop's name for the API server"):
             log(f"Added {flavor.server_dns_name} to {host.HOSTS_FILE}, as Docker Desktop does")
+        # The kubelet listens on loopback only; the API server finds it by the node's name.
+        if host.ensure_hosts_entry(node.name, "the node's kubelet listens on loopback only"):
+            log(f"Added {node.name} -> 127.0.0.1 to {host.HOSTS_FILE}: the API server reaches the kubelet there")
         if flavor.runtime == CRI_DOCKERD:
             _prepare_docker(binaries, progress, log)
         all_components = components(binaries, layout, network, node.name, node.ip, flavor, pause_ref)
