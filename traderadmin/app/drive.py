@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from traderadmin import appcheck
+from traderadmin.app import xdisplay
 from traderadmin.errors import ToolkitError
 
 UI_STATE_ENV = "TRADERADMIN_UI_STATE_FILE"
@@ -71,7 +71,7 @@ class Window:
             time.sleep(interval)
 
     def _xdotool(self, *args: str) -> None:
-        proc = appcheck.run_x([appcheck.require_tool("xdotool"), *args], self.display)
+        proc = xdisplay.run_x([xdisplay.require_tool("xdotool"), *args], self.display)
         if proc.returncode != 0:
             raise DriveError(f"xdotool {' '.join(args)} failed: {proc.stderr.strip()}")
 
@@ -105,7 +105,7 @@ class Window:
         """The whole screen, as a person would see it: <n>-<name>.png in the shots folder."""
         self.shot_count += 1
         path = self.shots / f"{self.shot_count:02d}-{name}.png"
-        proc = appcheck.run_x([appcheck.require_tool("import"), "-window", "root", str(path)], self.display, timeout=60)
+        proc = xdisplay.run_x([xdisplay.require_tool("import"), "-window", "root", str(path)], self.display, timeout=60)
         if proc.returncode != 0 or not path.is_file():
             raise DriveError(f"screenshot {path.name} failed: {proc.stderr.strip()}")
         self.taken.append(path)
@@ -136,13 +136,13 @@ def launch(binary: Path, args: list[str], title: str, workdir: Path, shots: Path
     marker = workdir / "rendered.json"
     for stale in (state_file, marker):
         stale.unlink(missing_ok=True)
-    xvfb, display = appcheck.start_xvfb()
+    xvfb, display = xdisplay.start_xvfb()
     log_path = shots / "app.log"
     log = log_path.open("w", encoding="utf-8")
     app: subprocess.Popen | None = None
     try:
-        full_env = {**os.environ, **appcheck.HEADLESS_WEBKIT_ENV, **(env or {}), "DISPLAY": display,
-                    appcheck.RENDERED_ENV: str(marker), UI_STATE_ENV: str(state_file)}
+        full_env = {**os.environ, **xdisplay.HEADLESS_WEBKIT_ENV, **(env or {}), "DISPLAY": display,
+                    xdisplay.RENDERED_ENV: str(marker), UI_STATE_ENV: str(state_file)}
         started = time.monotonic()
         app = subprocess.Popen([str(binary), *args], cwd=workdir, env=full_env, stdout=log, stderr=subprocess.STDOUT)
         deadline = started + timeout
@@ -150,7 +150,7 @@ def launch(binary: Path, args: list[str], title: str, workdir: Path, shots: Path
         # Both clocks in one loop: when GTK mapped the window, and when the page was drawn.
         while (window is None or to_paint is None) and app.poll() is None and time.monotonic() < deadline:
             if window is None:
-                window = appcheck.find_window(title, display)
+                window = xdisplay.find_window(title, display)
                 to_window = time.monotonic() - started if window else None
             if to_paint is None and marker.exists():
                 to_paint = time.monotonic() - started
@@ -162,12 +162,12 @@ def launch(binary: Path, args: list[str], title: str, workdir: Path, shots: Path
         if window is None or to_window is None:
             raise DriveError(f"no window titled {title!r} on the display")
         # GTK maps small helper windows of the same name too: once drawn, take the largest.
-        window = appcheck.find_window(title, display) or window
+        window = xdisplay.find_window(title, display) or window
         # No window manager on Xvfb: give the app the keyboard explicitly.
-        appcheck.run_x([appcheck.require_tool("xdotool"), "windowfocus", "--sync", window], display)
+        xdisplay.run_x([xdisplay.require_tool("xdotool"), "windowfocus", "--sync", window], display)
         yield Window(app, display, window, state_file, shots, log_path, to_paint, to_window)
     finally:
         if app is not None:
-            appcheck.stop_process(app)
-        appcheck.stop_process(xvfb)
+            xdisplay.stop_process(app)
+        xdisplay.stop_process(xvfb)
         log.close()
