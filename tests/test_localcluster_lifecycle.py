@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin.localcluster import flavors, lifecycle, processes
+from traderadmin.localcluster import flavors, lifecycle
+from traderadmin.system import processes
 from traderadmin.localcluster.components import Component, Health, components
 from traderadmin.localcluster.layout import Layout, Network
 

@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Callable
 
 from traderadmin.errors import ToolkitError
-from traderadmin.localcluster import processes
-from traderadmin.localcluster.host import linux_root_debian
-from traderadmin.localcluster.paths import log_dir, state_dir
+from traderadmin.system import processes
+from traderadmin.system.distro import linux_root_debian
+from traderadmin.system.paths import log_dir, state_dir
 from traderadmin.tails import tail_file
 
 DOCKER_SOCKET = Path("/var/run/docker.sock")

@@ -49,26 +49,6 @@ class NodeIdentity:
     ip: str
 
 
-def debian_like() -> bool:
-    """Whether /etc/os-release names Debian or Ubuntu as the system or one it is like."""
-    try:
-        text = Path("/etc/os-release").read_text()
-    except OSError:
-        return False
-    ids = {
-        value.strip().strip('"')
-        for line in text.splitlines()
-        if line.startswith(("ID=", "ID_LIKE="))
-        for value in line.split("=", 1)[1].strip('"').split()
-    }
-    return bool(ids & {"debian", "ubuntu"})
-
-
-def linux_root_debian() -> bool:
-    """The hosts the toolkit may set up itself: root on Debian/Ubuntu Linux (local provider, dockerd)."""
-    return platform.system() == "Linux" and os.geteuid() == 0 and debian_like()
-
-
 def check_supported() -> None:
     if platform.system() != "Linux":
         raise HostError(

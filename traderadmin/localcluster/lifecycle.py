@@ -36,12 +36,12 @@ from traderadmin.localcluster import (
     images,
     kubeconfigs,
     pki,
-    processes,
 )
 from traderadmin.localcluster.components import Component, components
 from traderadmin.localcluster.flavors import CONTAINERD, CRI_DOCKERD, Flavor, layout_for
 from traderadmin.localcluster.layout import K8S_NAMESPACE, Layout, Network
-from traderadmin.localcluster.paths import state_dir
+from traderadmin.system import processes
+from traderadmin.system.paths import state_dir
 from traderadmin.tails import tail_file
 
 Progress = Callable[[str], None]
