@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 
 from traderadmin.app import xdisplay
 from traderadmin.errors import ToolkitError
+from traderadmin.polling import Deadline, poll_until
 
 UI_STATE_ENV = "TRADERADMIN_UI_STATE_FILE"
 TYPE_DELAY_MS = "40"
@@ -54,21 +55,26 @@ class Window:
     def wait(self, what: str, check: Callable[[dict[str, Any]], Any], timeout: float = 30,
              interval: float = 0.05) -> dict[str, Any]:
         """Poll the UI report until `check` holds; DriveError names `what` and the last report."""
-        deadline = time.monotonic() + timeout
-        while True:
+        state: dict[str, Any] = {}
+
+        def reported() -> dict[str, Any] | None:
+            nonlocal state  # the failure quotes the latest report
             state = self.state()
             try:
-                if state and check(state):
-                    return state
-            except (KeyError, TypeError, IndexError):
-                pass
+                return state if state and check(state) else None
+            except (KeyError, TypeError, IndexError):  # a report without the part `check` looks at
+                return None
+
+        def give_up(_last: object) -> None:
             if self.proc.poll() is not None:
                 raise DriveError(f"{what}: the app exited with code {self.proc.returncode} (its log: {self.log})")
-            if time.monotonic() > deadline:
-                shown = {k: v for k, v in state.items() if k != "rects"}
-                raise DriveError(f"{what}: not seen within {timeout:.0f} s; the window last reported "
-                                 f"{json.dumps(shown)[:3000]} with test ids {sorted(state.get('rects', {}))}")
-            time.sleep(interval)
+
+        def timed_out(_last: object) -> DriveError:
+            shown = {k: v for k, v in state.items() if k != "rects"}
+            return DriveError(f"{what}: not seen within {timeout:.0f} s; the window last reported "
+                              f"{json.dumps(shown)[:3000]} with test ids {sorted(state.get('rects', {}))}")
+
+        return poll_until(reported, timeout, interval, give_up=give_up, timeout_error=timed_out)
 
     def _xdotool(self, *args: str) -> None:
         proc = xdisplay.run_x([xdisplay.require_tool("xdotool"), *args], self.display)
@@ -145,15 +151,15 @@ def launch(binary: Path, args: list[str], title: str, workdir: Path, shots: Path
                     xdisplay.RENDERED_ENV: str(marker), UI_STATE_ENV: str(state_file)}
         started = time.monotonic()
         app = subprocess.Popen([str(binary), *args], cwd=workdir, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = started + timeout
+        deadline = Deadline(timeout, start=started)
         window, to_window, to_paint = None, None, None
-        # Both clocks in one loop: when GTK mapped the window, and when the page was drawn.
-        while (window is None or to_paint is None) and app.poll() is None and time.monotonic() < deadline:
+        # Both clocks in one loop (no poll_until): when GTK mapped the window, and when the page was drawn.
+        while (window is None or to_paint is None) and app.poll() is None and not deadline.expired():
             if window is None:
                 window = xdisplay.find_window(title, display)
-                to_window = time.monotonic() - started if window else None
+                to_window = deadline.elapsed() if window else None
             if to_paint is None and marker.exists():
-                to_paint = time.monotonic() - started
+                to_paint = deadline.elapsed()
             time.sleep(0.01)
         if app.poll() is not None:
             raise DriveError(f"the app exited with code {app.returncode} before it drew anything; its log: {log_path}")

@@ -33,6 +33,7 @@ from traderadmin.app.xdisplay import (
     window_size,
 )
 from traderadmin.errors import ToolkitError
+from traderadmin.polling import Deadline
 
 MIN_COLOURS = 32
 
@@ -121,8 +122,9 @@ def run(app_dir: Path, schema: Path, out_dir: Path, build: bool = True, timeout:
 
 def _watch(app: subprocess.Popen, marker: Path, title: str, display: str, started: float,
            timeout: float, out_dir: Path, result: SmokeResult) -> None:
-    deadline = started + timeout
-    while not marker.exists() and app.poll() is None and time.monotonic() < deadline:
+    deadline = Deadline(timeout, start=started)
+    # Not poll_until: running out of time is one of the findings, not an error.
+    while not marker.exists() and app.poll() is None and not deadline.expired():
         time.sleep(0.2)
     if app.poll() is not None:
         log = out_dir / "app.log"
@@ -132,7 +134,7 @@ def _watch(app: subprocess.Popen, marker: Path, title: str, display: str, starte
     if not marker.exists():
         result.problems.append(f"the front end did not report `Rendered` within {timeout:.0f} s (blank window?)")
     else:
-        result.seconds_to_render = round(time.monotonic() - started, 1)
+        result.seconds_to_render = round(deadline.elapsed(), 1)
         result.rendered = json.loads(marker.read_text(encoding="utf-8"))
         _judge_report(result)
 

@@ -7,10 +7,10 @@ import re
 import select
 import shutil
 import subprocess
-import time
 
 from traderadmin.app import toolchain
 from traderadmin.errors import ToolkitError
+from traderadmin.polling import Deadline
 
 SCREEN = "1280x900x24"
 # Without these WebKitGTK may paint nothing under Xvfb (no DMA-BUF, no GPU).
@@ -41,9 +41,9 @@ def start_xvfb() -> tuple[subprocess.Popen, str]:
     os.close(write_fd)
     try:
         number = ""
-        deadline = time.monotonic() + 30
-        while not number.endswith("\n") and time.monotonic() < deadline:
-            ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
+        deadline = Deadline(30)
+        while not number.endswith("\n") and not deadline.expired():
+            ready, _, _ = select.select([read_fd], [], [], deadline.remaining())
             chunk = os.read(read_fd, 64).decode() if ready else ""
             if not chunk:
                 break

@@ -19,6 +19,7 @@ from typing import Callable
 
 from traderadmin.errors import ToolkitError
 from traderadmin.localcluster.layout import Network
+from traderadmin.polling import Deadline
 
 # command that must exist -> Debian package that provides it
 REQUIRED_COMMANDS = {
@@ -284,7 +285,7 @@ def kill_pod_processes(timeout: float = 10.0) -> int:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    deadline = time.monotonic() + timeout
-    while pod_processes() and time.monotonic() < deadline:
+    deadline = Deadline(timeout)
+    while pod_processes() and not deadline.expired():
         time.sleep(0.1)
     return len(pids)
