@@ -106,3 +106,12 @@ def test_deadline_counts_down_and_expires_only_after_its_end(t):
 def test_deadline_can_start_at_an_earlier_moment(t):
     d = Deadline(10, start=t.now - 4, clock=t.clock)
     assert d.remaining() == 6 and d.elapsed() == 4
+
+
+def test_a_shared_deadline_bounds_several_waits_together(t):
+    budget = Deadline(3, clock=t.clock)
+    answers = iter([False, False, "first"])
+    assert poll_until(lambda: next(answers), budget, interval=1, sleep=t.sleep) == "first"
+    with pytest.raises(PollTimeout, match="second: not reached within 3 s"):
+        poll_until(lambda: None, budget, interval=1, describe="second", sleep=t.sleep)
+    assert t.now == 104  # 2 s in the first wait, 2 more until the shared 3 s were past

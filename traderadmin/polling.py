@@ -9,7 +9,8 @@ Two tools, pick the first that fits:
   server starts), `give_up(last)` (raise to stop early, e.g. the process being waited
   on exited) and `timeout_error(last)` (the exception to raise instead of PollTimeout,
   when a caller's error family and message must stay its own).
-- `Deadline(seconds)` for loops that are no simple poll: a blocking read with a
+- `Deadline(seconds)` for one time budget shared by several waits (pass it as
+  `timeout`), and for loops that are no simple poll: a blocking read with a
   shrinking timeout (`remaining()`), or a best-effort wait that does not fail
   (`while busy() and not deadline.expired(): ...`).
 
@@ -66,7 +67,7 @@ class Deadline:
 
 def poll_until(
     check: Callable[[], T],
-    timeout: float,
+    timeout: float | Deadline,
     interval: float = 0.5,
     describe: str = "the condition",
     *,
@@ -78,10 +79,12 @@ def poll_until(
 ) -> T:
     """`check()`'s first truthy value, polled every `interval` s for up to `timeout` s.
 
+    `timeout` may be a Deadline instead, to share one time budget between several waits
+    (or to count from an earlier moment); its own clock is used then.
     `last` (handed to `give_up` and `timeout_error`, and kept on PollTimeout) is what the
     latest `check()` returned, or the tolerated exception it raised.
     """
-    deadline = Deadline(timeout, clock=clock)
+    deadline = timeout if isinstance(timeout, Deadline) else Deadline(timeout, clock=clock)
     while True:
         last: object
         try:
@@ -94,5 +97,5 @@ def poll_until(
         if give_up is not None:
             give_up(last)
         if deadline.expired():
-            raise timeout_error(last) if timeout_error is not None else PollTimeout(describe, timeout, last)
+            raise timeout_error(last) if timeout_error is not None else PollTimeout(describe, deadline.seconds, last)
         sleep(interval)
