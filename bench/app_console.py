@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from steps.gate import close_gate, open_gate  # noqa: E402
-from traderadmin import appbuild, appdrive, reload, scaffold  # noqa: E402
+from traderadmin import reload  # noqa: E402
+from traderadmin.app import build as app_build  # noqa: E402
+from traderadmin.app import drive, scaffold  # noqa: E402
 from traderadmin.config import read, set_values, sha256  # noqa: E402
 
 SERVICES = ("orchestrator", "scanner")
@@ -57,13 +59,13 @@ def main() -> None:
     ap.add_argument("--binary", type=Path, help="a built app (default: build one from the template)")
     args = ap.parse_args()
 
-    appdrive.require_display_tools()
+    drive.require_display_tools()
     work = Path(tempfile.mkdtemp(prefix="ta-bench-app-"))
     if args.binary:
         binary = args.binary.resolve()
     else:
         print("building the app …", flush=True)
-        binary = appbuild.build(scaffold.render(work, "TraderAdmin").path).binary
+        binary = app_build.build(scaffold.render(work, "TraderAdmin").path).binary
     gate = open_gate(os.environ.get("TRADERADMIN_PROVIDER", "auto"), work, prefix="ta-bench-app")
     try:
         print(f"deploying into {gate.namespace} …", flush=True)
@@ -73,12 +75,12 @@ def main() -> None:
 
         paint, mapped = [], []
         for i in range(args.launches):
-            with appdrive.launch(binary, argv, "TraderAdmin", work, work / f"launch-{i}", env) as w:
+            with drive.launch(binary, argv, "TraderAdmin", work, work / f"launch-{i}", env) as w:
                 paint.append(w.seconds_to_render)
                 mapped.append(w.seconds_to_window)
 
         saves = []
-        with appdrive.launch(binary, argv, "TraderAdmin", work, work / "saves", env) as w:
+        with drive.launch(binary, argv, "TraderAdmin", work, work / "saves", env) as w:
             w.click("tab-scanner")
             for i in range(args.saves):
                 before = sha256(read(gate.files)[0])

@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from traderadmin import reload, scaffold  # noqa: E402
+from traderadmin import reload  # noqa: E402
+from traderadmin.app import scaffold  # noqa: E402
 from traderadmin.cluster.providers import get_provider  # noqa: E402
 from traderadmin.config import ConfigFiles, init_config, read, set_values, sha256  # noqa: E402
 from traderadmin.kube import connect  # noqa: E402

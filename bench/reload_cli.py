@@ -70,7 +70,7 @@ def pct(xs: list[float], p: float) -> float:
 
 def find_kubectl() -> str | None:
     """The kubectl built with the local cluster (same version as the server), else the one on PATH."""
-    from traderadmin.localcluster.paths import cache_dir
+    from traderadmin.system.paths import cache_dir
 
     built = sorted(cache_dir().glob("bin/kubernetes-*/kubectl"), key=lambda p: p.stat().st_mtime)
     return str(built[-1]) if built else shutil.which("kubectl")

@@ -111,9 +111,9 @@ def follow_logs(gate: Gate, command: str) -> list[str]:
     """Run a command that never ends on its own, read its lines until each service has spoken, then stop it."""
     import queue
     import threading
-    import time
 
     from traderadmin import deploy
+    from traderadmin.polling import Deadline
 
     argv = shlex.split(command)
     assert argv[0] == "invoke", "steps run toolkit commands only"
@@ -124,11 +124,11 @@ def follow_logs(gate: Gate, command: str) -> list[str]:
     lines: queue.Queue[str | None] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout] + [lines.put(None)], daemon=True).start()
     seen: list[str] = []
-    deadline = time.monotonic() + gate.deadline(60)
+    deadline = Deadline(gate.deadline(60))
     try:
         while {s for s in deploy.SERVICE_PORTS if any(line.startswith(s) for line in seen)} != set(deploy.SERVICE_PORTS):
             try:
-                line = lines.get(timeout=max(deadline - time.monotonic(), 0.01))
+                line = lines.get(timeout=max(deadline.remaining(), 0.01))
             except queue.Empty:
                 pytest.fail(f"`{command}` printed no line of every service in time: {seen[-10:]}")
             if line is None:

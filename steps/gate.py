@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import time
 import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ import pytest
 from traderadmin import deploy, stack
 from traderadmin.config import ConfigFiles, init_config, read, set_values, sha256
 from traderadmin.kube import Kube, KubeError, connect
+from traderadmin.polling import PollTimeout, poll_until
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
@@ -75,19 +75,11 @@ class Gate:
 
 def poll(what: str, check: Callable[[], Any], timeout: float, interval: float = 0.1) -> Any:
     """Call `check` until it returns something truthy; fail with `what` and the last value at the deadline."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while True:
-        try:
-            last = check()
-        except (KubeError, ValueError) as e:
-            last = e
-        else:
-            if last:
-                return last
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not reached within {timeout:.1f} s (last seen: {last!r})")
-        time.sleep(interval)
+    try:
+        return poll_until(check, timeout, interval, what, tolerate=(KubeError, ValueError))
+    except PollTimeout as e:
+        timed_out = e
+    pytest.fail(f"{what}: not reached within {timeout:.1f} s (last seen: {timed_out.last!r})")
 
 
 class GateUnavailable(Exception):

@@ -34,18 +34,18 @@ def resolve_app_dir(c: Context, path: str | None) -> Path:
 @task(help={"smoke": "also install what `app.smoke` needs (Xvfb, xdotool, ImageMagick)"})
 def prereqs(c, smoke=False):
     """Install what building the app needs when missing: GTK/WebKitGTK dev packages (Debian) and the Wails CLI."""
-    from traderadmin import appenv
+    from traderadmin.app import toolchain
 
     try:
-        installed = appenv.install_packages(appenv.BUILD_PACKAGES) if appenv.is_debian() else []
+        installed = toolchain.install_packages(toolchain.BUILD_PACKAGES) if toolchain.is_debian() else []
         if smoke:
-            installed += appenv.ensure_smoke_prerequisites()
-        wails = appenv.install_wails()
-        tags = appenv.build_tags()
-    except appenv.AppEnvError as exc:
+            installed += toolchain.ensure_smoke_prerequisites()
+        wails = toolchain.install_wails()
+        tags = toolchain.build_tags()
+    except toolchain.AppEnvError as exc:
         fail(exc)
     print(f"installed: {' '.join(installed) or 'nothing (all present)'}")
-    print(f"wails {appenv.WAILS_VERSION}: {wails}")
+    print(f"wails {toolchain.WAILS_VERSION}: {wails}")
     print(f"build tags: {','.join(tags) or '(none)'}")
 
 
@@ -59,11 +59,12 @@ def prereqs(c, smoke=False):
 )
 def build(c, app_dir=None, clean=False, json=False):
     """`wails build` the app with this machine's WebKitGTK build tag."""
-    from traderadmin import appbuild, appenv
+    from traderadmin.app import build as app_build
+    from traderadmin.app import toolchain
 
     try:
-        result = appbuild.build(resolve_app_dir(c, app_dir), clean=clean)
-    except (appbuild.AppBuildError, appenv.AppEnvError) as exc:
+        result = app_build.build(resolve_app_dir(c, app_dir), clean=clean)
+    except (app_build.AppBuildError, toolchain.AppEnvError) as exc:
         fail(exc, as_json=json)
     summary = {"binary": str(result.binary), "seconds": round(result.seconds, 1),
                "size_bytes": result.size_bytes, "tags": list(result.tags)}
@@ -76,12 +77,13 @@ def build(c, app_dir=None, clean=False, json=False):
 @task(help={"app-dir": "the scaffolded app (default: <app.output_dir>/<app.name>)"})
 def dev(c, app_dir=None):
     """`wails dev`: run the app with live reload of the front end."""
-    from traderadmin import appbuild, appenv
+    from traderadmin.app import build as app_build
+    from traderadmin.app import toolchain
 
     where = resolve_app_dir(c, app_dir)
     try:
-        cmd, env = appbuild.dev_command(where)
-    except (appbuild.AppBuildError, appenv.AppEnvError) as exc:
+        cmd, env = app_build.dev_command(where)
+    except (app_build.AppBuildError, toolchain.AppEnvError) as exc:
         fail(exc)
     import subprocess
 
@@ -96,11 +98,12 @@ def dev(c, app_dir=None):
 @task(help={"app-dir": "the scaffolded app (default: <app.output_dir>/<app.name>)", "json": "print the steps as JSON"})
 def check(c, app_dir=None, json=False):
     """Go tests, bindings, svelte-check, component tests (vitest) and both builds of the app, short of packaging."""
-    from traderadmin import appbuild, appenv
+    from traderadmin.app import build as app_build
+    from traderadmin.app import toolchain
 
     try:
-        steps = appbuild.verify(resolve_app_dir(c, app_dir))
-    except (appbuild.AppBuildError, appenv.AppEnvError) as exc:
+        steps = app_build.verify(resolve_app_dir(c, app_dir))
+    except (app_build.AppBuildError, toolchain.AppEnvError) as exc:
         fail(exc, as_json=json)
     if json:
         print_json([{"step": s.name, "seconds": s.seconds} for s in steps])
@@ -120,14 +123,16 @@ def check(c, app_dir=None, json=False):
 )
 def smoke(c, app_dir=None, out_dir=None, no_build=False, timeout=90, json=False):
     """Build the app, open it under Xvfb, screenshot it, and check it drew the config tabs."""
-    from traderadmin import appbuild, appcheck, appenv
+    from traderadmin.app import build as app_build
+    from traderadmin.app import smoke as app_smoke
+    from traderadmin.app import toolchain, xdisplay
 
     out = project_relative(out_dir or setting(c, "smoke_dir"))
     schema = Path(c.config.traderadmin.schema_path)
     schema = schema if schema.is_absolute() else ROOT / schema
     try:
-        result = appcheck.run(resolve_app_dir(c, app_dir), schema, out, build=not no_build, timeout=float(timeout))
-    except (appbuild.AppBuildError, appenv.AppEnvError, appcheck.SmokeError) as exc:
+        result = app_smoke.run(resolve_app_dir(c, app_dir), schema, out, build=not no_build, timeout=float(timeout))
+    except (app_build.AppBuildError, toolchain.AppEnvError, app_smoke.SmokeError, xdisplay.DisplayError) as exc:
         fail(exc, as_json=json)
     if json:
         print_json(result.as_dict())

@@ -15,7 +15,7 @@ from .app import project_relative, setting
 )
 def bootstrap(c, name=None, output_dir=None, no_input=False, git_init=False):
     """Render the TraderAdmin app from template/, create config/config.toml from the schema if missing, run doctor."""
-    from traderadmin import scaffold
+    from traderadmin.app import scaffold
     from traderadmin.config import ConfigError, init_config
 
     out = project_relative(output_dir or setting(c, "output_dir"))

@@ -20,7 +20,7 @@ def all_(c, only=None, pytest_args="", fail_fast=False, provider=None, flavors="
 
     from traderadmin import testrun
     from traderadmin.errors import ToolkitError
-    from traderadmin.localcluster.host import linux_root_debian
+    from traderadmin.system.distro import linux_root_debian
 
     from traderadmin.cli.args import choice
     from traderadmin.localcluster.flavors import FLAVORS

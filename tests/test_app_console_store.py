@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin import scaffold
+from traderadmin.app import scaffold
 from traderadmin.config import ConfigFiles, init_config, sha256, store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -70,11 +70,11 @@ def test_missing_tool_gets_a_fix(monkeypatch):
         assert not finding.ok and finding.fix
 
 
-def test_wails_row_asks_appenv_for_the_pinned_cli(monkeypatch):
-    monkeypatch.setattr(doctor.appenv, "find_wails", lambda: Path("/opt/go/bin/wails"))
+def test_wails_row_asks_the_toolchain_for_the_pinned_cli(monkeypatch):
+    monkeypatch.setattr(doctor.toolchain, "find_wails", lambda: Path("/opt/go/bin/wails"))
     finding = doctor.check_wails()
-    assert finding.ok and doctor.appenv.WAILS_VERSION in finding.detail and "/opt/go/bin/wails" in finding.detail
-    monkeypatch.setattr(doctor.appenv, "find_wails", lambda: None)
+    assert finding.ok and doctor.toolchain.WAILS_VERSION in finding.detail and "/opt/go/bin/wails" in finding.detail
+    monkeypatch.setattr(doctor.toolchain, "find_wails", lambda: None)
     monkeypatch.setattr(doctor.shutil, "which", lambda name: None)
     finding = doctor.check_wails()
     assert not finding.ok and finding.fix == "invoke app.prereqs"
@@ -82,10 +82,10 @@ def test_wails_row_asks_appenv_for_the_pinned_cli(monkeypatch):
 
 def test_webkit_row_reports_the_module_and_tag_the_build_uses(monkeypatch):
     monkeypatch.setattr(doctor.sys, "platform", "linux")
-    monkeypatch.setattr(doctor.appenv, "webkit", lambda: doctor.appenv.WebKit("webkit2gtk-4.1", "2.48.1", ("webkit2_41",)))
+    monkeypatch.setattr(doctor.toolchain, "webkit", lambda: doctor.toolchain.WebKit("webkit2gtk-4.1", "2.48.1", ("webkit2_41",)))
     finding = doctor.check_webkitgtk()
     assert finding.ok and "webkit2gtk-4.1 2.48.1" in finding.detail and "-tags webkit2_41" in finding.detail
-    monkeypatch.setattr(doctor.appenv, "webkit", lambda: None)
+    monkeypatch.setattr(doctor.toolchain, "webkit", lambda: None)
     finding = doctor.check_webkitgtk()
     assert not finding.ok and finding.fix.startswith("invoke app.prereqs")
 

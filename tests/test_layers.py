@@ -54,3 +54,19 @@ def test_every_error_family_is_a_toolkit_error():
                     and not issubclass(obj, ToolkitError)):
                 outside.append(f"{info.name}.{name}")
     assert not outside, f"error classes outside ToolkitError: {outside}"
+
+
+def test_dependencies_between_the_low_layers_point_one_way():
+    """localcluster -> dockerengine -> system, never back: the import graph has no chain the other way."""
+    import grimp
+
+    graph = grimp.build_graph("traderadmin")
+    assert graph.find_shortest_chain(importer="traderadmin.localcluster.engines", imported="traderadmin.dockerengine")
+    assert not graph.chain_exists(importer="traderadmin.dockerengine", imported="traderadmin.localcluster", as_packages=True)
+    outside = sorted(
+        f"{importer} imports {imported}"
+        for importer in graph.find_children("traderadmin.system") | {"traderadmin.system"}
+        for imported in graph.find_modules_directly_imported_by(importer)
+        if not imported.startswith("traderadmin.system") and imported.split(".")[0] == "traderadmin"
+    )
+    assert not outside, f"traderadmin.system must stay the lowest layer: {outside}"

@@ -99,7 +99,7 @@ def test_the_mirror_is_its_own_module_with_go_containerregistry():
 def test_our_go_programs_vet_and_pass_their_own_tests():
     """They are compiled inside their build modules at `cluster.up` (the provisioner needs
     client-go at Kubernetes' pins): their tests run there too, against the same requirements."""
-    from traderadmin.localcluster.paths import cache_dir
+    from traderadmin.system.paths import cache_dir
 
     for build in (gobuild.helpers_build(), gobuild.mirror_build()):
         module_dir = cache_dir() / "src" / build.module

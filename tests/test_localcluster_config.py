@@ -9,7 +9,8 @@ import time
 import pytest
 import yaml
 
-from traderadmin.localcluster import configfiles, host, images, kubeconfigs, pki, processes
+from traderadmin.localcluster import configfiles, host, images, kubeconfigs, pki
+from traderadmin.system import processes
 from traderadmin.localcluster.layout import CONTEXT_NAME, Layout, Network
 from traderadmin.tails import tail_file
 

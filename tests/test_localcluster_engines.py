@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from traderadmin import dockerengine
-from traderadmin.localcluster import engines, flavors, processes
+from traderadmin.localcluster import engines, flavors
+from traderadmin.system import processes
 
 DOCKERD = Path("/cache/bin/dockerd-29/dockerd")
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin.localcluster import configfiles, flavors, lifecycle, processes
+from traderadmin.localcluster import configfiles, flavors, lifecycle
+from traderadmin.system import processes
 from traderadmin.localcluster.components import Component, Health, components
 from traderadmin.localcluster.layout import Layout, Network
 

@@ -9,7 +9,7 @@ import pytest
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
-from traderadmin import scaffold
+from traderadmin.app import scaffold
 
 TEMPLATE = scaffold.TEMPLATE_DIR
 PROJECT = TEMPLATE / "{{cookiecutter.app_name}}"

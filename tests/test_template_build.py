@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin import appbuild, scaffold
+from traderadmin.app import build as app_build
+from traderadmin.app import scaffold
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "config" / "schema.json"
@@ -27,7 +28,7 @@ STEPS = ["go test ./internal/...", "go test ./console/...", "go vet ./console/..
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
     made = scaffold.render(tmp_path_factory.mktemp("bake"), "TraderDesk")
-    return made.path, appbuild.verify(made.path)
+    return made.path, app_build.verify(made.path)
 
 
 @pytest.mark.timeout(1500)
@@ -40,7 +41,7 @@ def test_every_build_step_passes(built):
 def test_a_name_with_dash_and_underscore_builds_too(tmp_path):
     """The name reaches the Go module path, wails.json, package.json and the window title."""
     made = scaffold.render(tmp_path, "trader_admin-2")
-    assert [s.name for s in appbuild.verify(made.path)] == STEPS
+    assert [s.name for s in app_build.verify(made.path)] == STEPS
     assert json.loads((made.path / "wails.json").read_text())["name"] == "trader_admin-2"
 
 

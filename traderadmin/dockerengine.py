@@ -12,15 +12,15 @@ import os
 import platform
 import shutil
 import subprocess
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from traderadmin.errors import ToolkitError
-from traderadmin.localcluster import processes
-from traderadmin.localcluster.host import linux_root_debian
-from traderadmin.localcluster.paths import log_dir, state_dir
+from traderadmin.polling import poll_until
+from traderadmin.system import processes
+from traderadmin.system.distro import linux_root_debian
+from traderadmin.system.paths import log_dir, state_dir
 from traderadmin.tails import tail_file
 
 DOCKER_SOCKET = Path("/var/run/docker.sock")
@@ -115,19 +115,24 @@ def start_dockerd(log_path: Path | None = None) -> int:
 
 def wait_for_docker(timeout: float, pid: int | None = None, log_path: Path | None = None) -> DockerStatus:
     """Poll until the daemon answers; fail early if the dockerd we started has exited."""
-    deadline = time.monotonic() + timeout
-    status = docker_status()
-    while not status.running:
+    status = DockerStatus(client_found=True, server_version=None)
+
+    def answered() -> DockerStatus | None:
+        nonlocal status  # the error at the deadline quotes the last answer
+        status = docker_status()
+        return status if status.running else None
+
+    def give_up(_last: object) -> None:
         if pid is not None and processes.exited(pid):
             raise DockerEngineError(
                 f"dockerd (pid {pid}) exited while starting. Last lines of {log_path}:\n{tail_file(log_path, lines=20) if log_path else ''}"
             )
-        if time.monotonic() > deadline:
-            where = f" Last lines of {log_path}:\n{tail_file(log_path, lines=20)}" if log_path else ""
-            raise DockerEngineError(f"Docker Engine did not answer within {timeout:.0f}s ({status.error}).{where}")
-        time.sleep(0.5)
-        status = docker_status()
-    return status
+
+    def timed_out(_last: object) -> DockerEngineError:
+        where = f" Last lines of {log_path}:\n{tail_file(log_path, lines=20)}" if log_path else ""
+        return DockerEngineError(f"Docker Engine did not answer within {timeout:.0f}s ({status.error}).{where}")
+
+    return poll_until(answered, timeout, interval=0.5, give_up=give_up, timeout_error=timed_out)
 
 
 def ensure_docker(

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from apphelpers import APP
-from traderadmin import appbuild, appdrive, scaffold
+from traderadmin.app import build as app_build
+from traderadmin.app import drive, scaffold
 
 
 def pytest_collection_modifyitems(items):
@@ -25,13 +26,13 @@ def pytest_collection_modifyitems(items):
 def display_tools() -> None:
     """Checked first, so a machine without a virtual display fails before minutes of building."""
     try:
-        appdrive.require_display_tools()
-    except appdrive.DriveError as e:
+        drive.require_display_tools()
+    except drive.DriveError as e:
         pytest.fail(str(e))
 
 
 @pytest.fixture(scope="session")
-def binary(display_tools, tmp_path_factory: pytest.TempPathFactory) -> appbuild.BuildResult:
+def binary(display_tools, tmp_path_factory: pytest.TempPathFactory) -> app_build.BuildResult:
     """The app as `invoke bootstrap` + `invoke app.build` make it, in a temp folder."""
     made = scaffold.render(tmp_path_factory.mktemp("app"), APP)
-    return appbuild.build(made.path)
+    return app_build.build(made.path)

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from apphelpers import APP, REPORTS, ROOT
-from traderadmin import appbuild, appdrive
+from traderadmin.app import build as app_build
+from traderadmin.app import drive
 from traderadmin.config import ConfigFiles, init_config, read, set_values
 
 REPORT = REPORTS / "app-bad-states"
@@ -32,10 +33,10 @@ def config(tmp_path: Path) -> ConfigFiles:
     return files
 
 
-def launch(binary: appbuild.BuildResult, files: ConfigFiles, tmp_path: Path, name: str, **env: str):
+def launch(binary: app_build.BuildResult, files: ConfigFiles, tmp_path: Path, name: str, **env: str):
     # A namespace nobody deployed to: Services() finds nothing there and a push is refused.
     env = {"INVOKE_TRADERADMIN_NAMESPACE": f"ta-app-nostack-{secrets.token_hex(3)}", **env}
-    return appdrive.launch(binary.binary, ["-config", str(files.config), "-schema", str(files.schema_path)],
+    return drive.launch(binary.binary, ["-config", str(files.config), "-schema", str(files.schema_path)],
                            APP, tmp_path, REPORT / name, env)
 
 

@@ -23,7 +23,9 @@ from pathlib import Path
 import pytest
 
 from steps.gate import Gate, GateUnavailable, close_gate, open_gate
-from traderadmin import appbuild, appdrive, deploy
+from traderadmin import deploy
+from traderadmin.app import build as app_build
+from traderadmin.app import drive
 from traderadmin.config import read, sha256
 
 from apphelpers import APP, REPORTS
@@ -71,7 +73,7 @@ def _scanner_pods(state: dict) -> set[str]:
     return {p["name"] for p in scanner["pods"] or []}
 
 
-def test_a_person_edits_saves_pushes_and_restarts_the_scanner(stack: Gate, binary: appbuild.BuildResult,
+def test_a_person_edits_saves_pushes_and_restarts_the_scanner(stack: Gate, binary: app_build.BuildResult,
                                                               tmp_path: Path) -> None:
     shutil.rmtree(REPORT, ignore_errors=True)
     result: dict = {"namespace": stack.namespace, "context": stack.context, "binary_bytes": binary.size_bytes,
@@ -82,7 +84,7 @@ def test_a_person_edits_saves_pushes_and_restarts_the_scanner(stack: Gate, binar
     env = {"INVOKE_TRADERADMIN_NAMESPACE": stack.namespace, "INVOKE_TRADERADMIN_CONTEXT": stack.context}
     args = ["-config", str(files.config), "-schema", str(files.schema_path)]
     try:
-        with appdrive.launch(binary.binary, args, APP, tmp_path, REPORT, env) as w:
+        with drive.launch(binary.binary, args, APP, tmp_path, REPORT, env) as w:
             result["seconds_to_first_paint"] = round(w.seconds_to_render, 2)
 
             w.wait("both services listed as running the file's hash", lambda s: _on(s, before_sha), 90)

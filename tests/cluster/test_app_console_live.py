@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin import scaffold
+from traderadmin.app import scaffold
 from traderadmin.config import ConfigFiles, init_config, sha256
 
 ROOT = Path(__file__).resolve().parents[2]

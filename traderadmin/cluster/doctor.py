@@ -19,7 +19,8 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from traderadmin import appenv, dockerengine
+from traderadmin import dockerengine
+from traderadmin.app import toolchain
 from traderadmin.cluster import detect, kube
 
 if TYPE_CHECKING:
@@ -192,32 +193,32 @@ def check_node() -> Finding:
     return Finding(True, f"node {node}, npm {npm}")
 
 
-# The desktop-app rows ask traderadmin.appenv, so they judge by what `invoke app.build` will use.
+# The desktop-app rows ask traderadmin.app.toolchain, so they judge by what `invoke app.build` will use.
 APP_PREREQS_FIX = "invoke app.prereqs"
 
 
 @register("Wails CLI", "desktop app", required=False)
 def check_wails() -> Finding:
     try:
-        found = appenv.find_wails()
-    except appenv.AppEnvError as exc:
+        found = toolchain.find_wails()
+    except toolchain.AppEnvError as exc:
         return Finding(False, str(exc), APP_PREREQS_FIX)
     if found is not None:
-        return Finding(True, f"wails {appenv.WAILS_VERSION} at {found}")
+        return Finding(True, f"wails {toolchain.WAILS_VERSION} at {found}")
     on_path = shutil.which("wails")
-    other = f"; the one on PATH is {appenv.wails_version(Path(on_path)) or 'unreadable'}" if on_path else ""
-    return Finding(False, f"no Wails CLI {appenv.WAILS_VERSION} in Go's install folder or on PATH{other}", APP_PREREQS_FIX)
+    other = f"; the one on PATH is {toolchain.wails_version(Path(on_path)) or 'unreadable'}" if on_path else ""
+    return Finding(False, f"no Wails CLI {toolchain.WAILS_VERSION} in Go's install folder or on PATH{other}", APP_PREREQS_FIX)
 
 
 @register("WebKitGTK", "desktop app", required=False)
 def check_webkitgtk() -> Finding:
     if sys.platform != "linux":
         return Finding(True, "not needed on this OS (Wails uses the system web view)")
-    found = appenv.webkit()
+    found = toolchain.webkit()
     if found is None:
         missing = "pkg-config not found" if shutil.which("pkg-config") is None else (
-            f"pkg-config finds neither {appenv.WEBKIT_41} nor {appenv.WEBKIT_40}")
-        return Finding(False, missing, f"{APP_PREREQS_FIX} (or apt-get install -y {' '.join(appenv.BUILD_PACKAGES)})")
+            f"pkg-config finds neither {toolchain.WEBKIT_41} nor {toolchain.WEBKIT_40}")
+        return Finding(False, missing, f"{APP_PREREQS_FIX} (or apt-get install -y {' '.join(toolchain.BUILD_PACKAGES)})")
     tags = f"the app builds with -tags {','.join(found.tags)}" if found.tags else "the app builds without a WebKit tag"
     return Finding(True, f"{found.module} {found.version} ({tags})")
 

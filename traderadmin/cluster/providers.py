@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 
 from traderadmin.cluster import detect, kube
 from traderadmin.errors import ToolkitError
-from traderadmin.localcluster.host import linux_root_debian
+from traderadmin.system.distro import linux_root_debian
 
 Progress = Callable[[str], None]
 

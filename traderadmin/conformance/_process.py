@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from traderadmin.errors import ToolkitError
+from traderadmin.polling import poll_until
 
 
 class CheckFailed(ToolkitError):
@@ -128,22 +129,27 @@ class Service:
                  seen: Callable[[], str] | None = None, interval: float = 0.01) -> float:
         """Poll `check` until it returns a true value; the seconds it took. Fails when the process exits."""
         start = time.monotonic()
-        deadline = start + timeout
         last = "no answer"
-        while True:
+
+        def held() -> bool:
+            nonlocal last  # what the failure quotes: the latest answer, in words
             try:
                 if check():
-                    return time.monotonic() - start
+                    return True
                 last = seen() if seen else "the check never held"
             except CheckFailed as e:
                 last = e.seen
             except (OSError, ValueError) as e:  # not listening yet, or a half-written answer
                 last = f"no answer ({e})"
+            return False
+
+        def give_up(_last: object) -> None:
             if not self.alive():
                 raise CheckFailed(expected, f"the process {self.state()} (last seen: {last})")
-            if time.monotonic() > deadline:
-                raise CheckFailed(f"{expected} within {timeout:g} s", last)
-            time.sleep(interval)
+
+        poll_until(held, timeout, interval, give_up=give_up,
+                   timeout_error=lambda _last: CheckFailed(f"{expected} within {timeout:g} s", last))
+        return time.monotonic() - start
 
     def stop(self) -> None:
         if self.alive():

@@ -66,6 +66,6 @@ def docker_client(*, start: bool = True) -> Any:
 
 def cache_root() -> Path:
     """Where made bases live, outside any checkout so fresh clones reuse them."""
-    from traderadmin.localcluster.paths import cache_dir
+    from traderadmin.system.paths import cache_dir
 
     return cache_dir() / "images"

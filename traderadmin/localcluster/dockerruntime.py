@@ -13,11 +13,11 @@ import json
 import os
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 from traderadmin.atomicfile import atomic_write
 from traderadmin.errors import ToolkitError
+from traderadmin.polling import poll_until
 
 CLAMP_RUNTIME = "traderadmin-runc"
 DAEMON_JSON = Path("/etc/docker/daemon.json")
@@ -72,14 +72,13 @@ def install_clamp(wrapper: Path, stable_path: Path, log=print, timeout: float = 
     DAEMON_JSON.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(DAEMON_JSON, (json.dumps(merged_daemon_config(current, stable_path), indent=2) + "\n").encode())
     _reload_dockerd()
-    deadline = time.monotonic() + timeout
-    while runtimes()[0] != CLAMP_RUNTIME:
-        if time.monotonic() > deadline:
-            raise DockerRuntimeError(
-                f"dockerd did not take {CLAMP_RUNTIME} as its default runtime after a reload; its log says why "
-                f"(a flag such as --default-runtime overrides {DAEMON_JSON}). Fix: restart dockerd"
-            )
-        time.sleep(0.5)
+    poll_until(
+        lambda: runtimes()[0] == CLAMP_RUNTIME, timeout, interval=0.5,
+        timeout_error=lambda _last: DockerRuntimeError(
+            f"dockerd did not take {CLAMP_RUNTIME} as its default runtime after a reload; its log says why "
+            f"(a flag such as --default-runtime overrides {DAEMON_JSON}). Fix: restart dockerd"
+        ),
+    )
 
 
 def _reload_dockerd() -> None:

@@ -19,8 +19,8 @@ from typing import Callable
 
 from traderadmin import dockerengine
 from traderadmin.errors import ToolkitError
-from traderadmin.localcluster import processes
-from traderadmin.localcluster.paths import log_dir, state_dir
+from traderadmin.system import processes
+from traderadmin.system.paths import log_dir, state_dir
 
 CLASSIC = "classic"
 CONTAINERD_STORE = "containerd-store"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from traderadmin.errors import ToolkitError
 from traderadmin.localcluster.layout import CONTEXT_NAME, Layout
-from traderadmin.localcluster.paths import state_dir
+from traderadmin.system.paths import state_dir
 
 DOCKER_DESKTOP_CONTEXT = "docker-desktop"
 DOCKER_DESKTOP_SERVER_HOST = "kubernetes.docker.internal"

@@ -20,7 +20,7 @@ from typing import Callable
 
 from traderadmin.errors import ToolkitError
 from traderadmin.localcluster import versions
-from traderadmin.localcluster.paths import cache_dir
+from traderadmin.system.paths import cache_dir
 from traderadmin.tails import tail_file
 
 GO_SOURCES = Path(__file__).parent / "gosrc"

@@ -19,6 +19,7 @@ from typing import Callable
 
 from traderadmin.errors import ToolkitError
 from traderadmin.localcluster.layout import Network
+from traderadmin.polling import Deadline
 
 # command that must exist -> Debian package that provides it
 REQUIRED_COMMANDS = {
@@ -47,26 +48,6 @@ class HostError(ToolkitError):
 class NodeIdentity:
     name: str
     ip: str
-
-
-def debian_like() -> bool:
-    """Whether /etc/os-release names Debian or Ubuntu as the system or one it is like."""
-    try:
-        text = Path("/etc/os-release").read_text()
-    except OSError:
-        return False
-    ids = {
-        value.strip().strip('"')
-        for line in text.splitlines()
-        if line.startswith(("ID=", "ID_LIKE="))
-        for value in line.split("=", 1)[1].strip('"').split()
-    }
-    return bool(ids & {"debian", "ubuntu"})
-
-
-def linux_root_debian() -> bool:
-    """The hosts the toolkit may set up itself: root on Debian/Ubuntu Linux (local provider, dockerd)."""
-    return platform.system() == "Linux" and os.geteuid() == 0 and debian_like()
 
 
 def check_supported() -> None:
@@ -309,7 +290,7 @@ def kill_pod_processes(timeout: float = 10.0) -> int:
             os.kill(pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-    deadline = time.monotonic() + timeout
-    while pod_processes() and time.monotonic() < deadline:
+    deadline = Deadline(timeout)
+    while pod_processes() and not deadline.expired():
         time.sleep(0.1)
     return len(pids)

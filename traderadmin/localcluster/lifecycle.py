@@ -14,7 +14,6 @@ import json
 import shutil
 import socket
 import subprocess
-import time
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,12 +35,13 @@ from traderadmin.localcluster import (
     images,
     kubeconfigs,
     pki,
-    processes,
 )
 from traderadmin.localcluster.components import Component, components
 from traderadmin.localcluster.flavors import CONTAINERD, CRI_DOCKERD, Flavor, layout_for
 from traderadmin.localcluster.layout import K8S_NAMESPACE, Layout, Network
-from traderadmin.localcluster.paths import state_dir
+from traderadmin.polling import poll_until
+from traderadmin.system import processes
+from traderadmin.system.paths import state_dir
 from traderadmin.tails import tail_file
 
 Progress = Callable[[str], None]
@@ -158,19 +158,20 @@ def _healthy(component: Component) -> bool:
 
 
 def _wait_healthy(component: Component, pid: int, layout: Layout, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not _healthy(component):
+    def give_up(_last: object) -> None:
         if processes.exited(pid):
             raise ClusterError(
                 f"{component.name} exited while starting. Last lines of {layout.log(component.name)}:\n"
                 f"{tail_file(layout.log(component.name))}"
             )
-        if time.monotonic() > deadline:
-            raise ClusterError(
-                f"{component.name} did not become healthy within {timeout:.0f}s. "
-                f"Last lines of {layout.log(component.name)}:\n{tail_file(layout.log(component.name))}"
-            )
-        time.sleep(0.5)
+
+    poll_until(
+        lambda: _healthy(component), timeout, interval=0.5, give_up=give_up,
+        timeout_error=lambda _last: ClusterError(
+            f"{component.name} did not become healthy within {timeout:.0f}s. "
+            f"Last lines of {layout.log(component.name)}:\n{tail_file(layout.log(component.name))}"
+        ),
+    )
 
 
 # Which component reads which certificate: reissuing one means restarting it.
@@ -249,11 +250,8 @@ def _node_ready(binaries: dict[str, Path], layout: Layout, node: str, since: dat
 
 
 def _wait_until(check: Callable[[], bool], timeout: float, what: str, hint: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise ClusterError(f"{what} not reached within {timeout:.0f}s. {hint}")
-        time.sleep(1)
+    poll_until(check, timeout, interval=1,
+               timeout_error=lambda _last: ClusterError(f"{what} not reached within {timeout:.0f}s. {hint}"))
 
 
 def up(progress: Progress = lambda _m: None, log: Progress = print, flavor: Flavor | None = None) -> ClusterStatus:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from traderadmin import appenv
+from traderadmin.app import toolchain
 from traderadmin.errors import ToolkitError
 
 
@@ -66,9 +66,9 @@ def _run_step(what: str, cmd: list[str], cwd: Path, env: dict[str, str] | None =
 def build(app_dir: Path, clean: bool = False) -> BuildResult:
     """`wails build` with this machine's tags; installs missing prerequisites first."""
     read_project(app_dir)
-    appenv.ensure_build_prerequisites()
-    wails = appenv.install_wails()
-    tags = appenv.build_tags()
+    toolchain.ensure_build_prerequisites()
+    wails = toolchain.install_wails()
+    tags = toolchain.build_tags()
     cmd = [str(wails), "build", *_tag_args(tags)]
     if clean:
         cmd.append("-clean")
@@ -83,18 +83,18 @@ def build(app_dir: Path, clean: bool = False) -> BuildResult:
 
 def generate_bindings(app_dir: Path) -> Path:
     """Write frontend/wailsjs (the bound methods and models.ts) without a full build."""
-    appenv.ensure_build_prerequisites()
-    wails = appenv.install_wails()
-    _run_step("wails generate module", [str(wails), "generate", "module", *_tag_args(appenv.build_tags())], app_dir, _wails_env(wails))
+    toolchain.ensure_build_prerequisites()
+    wails = toolchain.install_wails()
+    _run_step("wails generate module", [str(wails), "generate", "module", *_tag_args(toolchain.build_tags())], app_dir, _wails_env(wails))
     return app_dir / "frontend" / "wailsjs"
 
 
 def dev_command(app_dir: Path) -> tuple[list[str], dict[str, str]]:
     """The `wails dev` command line and environment, for a task to run in the foreground."""
     read_project(app_dir)
-    appenv.ensure_build_prerequisites()
-    wails = appenv.install_wails()
-    return [str(wails), "dev", *_tag_args(appenv.build_tags())], _wails_env(wails)
+    toolchain.ensure_build_prerequisites()
+    wails = toolchain.install_wails()
+    return [str(wails), "dev", *_tag_args(toolchain.build_tags())], _wails_env(wails)
 
 
 @dataclass(frozen=True)
@@ -106,8 +106,8 @@ class StepResult:
 def verify(app_dir: Path) -> list[StepResult]:
     """Everything short of `wails build`: Go tests, bindings, svelte-check, component tests, the front-end build, the Go build."""
     read_project(app_dir)
-    appenv.ensure_build_prerequisites()
-    tags = ("desktop", "production", *appenv.build_tags())
+    toolchain.ensure_build_prerequisites()
+    tags = ("desktop", "production", *toolchain.build_tags())
     frontend = app_dir / "frontend"
     steps: list[tuple[str, Callable[[], object]]] = [
         # No cgo: the config package must build and test without GTK or a display.

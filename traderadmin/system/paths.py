@@ -1,4 +1,4 @@
-"""Where the local cluster keeps its build cache and its running state.
+"""Where the toolkit keeps its build cache and its running state (local cluster, dockerd, images).
 
 Both live outside any project checkout so that a fresh clone reuses binaries
 built earlier. Root uses /var/lib/traderadmin (the local provider runs as root);

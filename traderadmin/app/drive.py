@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from traderadmin import appcheck
+from traderadmin.app import xdisplay
 from traderadmin.errors import ToolkitError
+from traderadmin.polling import Deadline, poll_until
 
 UI_STATE_ENV = "TRADERADMIN_UI_STATE_FILE"
 TYPE_DELAY_MS = "40"
@@ -54,24 +55,29 @@ class Window:
     def wait(self, what: str, check: Callable[[dict[str, Any]], Any], timeout: float = 30,
              interval: float = 0.05) -> dict[str, Any]:
         """Poll the UI report until `check` holds; DriveError names `what` and the last report."""
-        deadline = time.monotonic() + timeout
-        while True:
+        state: dict[str, Any] = {}
+
+        def reported() -> dict[str, Any] | None:
+            nonlocal state  # the failure quotes the latest report
             state = self.state()
             try:
-                if state and check(state):
-                    return state
-            except (KeyError, TypeError, IndexError):
-                pass
+                return state if state and check(state) else None
+            except (KeyError, TypeError, IndexError):  # a report without the part `check` looks at
+                return None
+
+        def give_up(_last: object) -> None:
             if self.proc.poll() is not None:
                 raise DriveError(f"{what}: the app exited with code {self.proc.returncode} (its log: {self.log})")
-            if time.monotonic() > deadline:
-                shown = {k: v for k, v in state.items() if k != "rects"}
-                raise DriveError(f"{what}: not seen within {timeout:.0f} s; the window last reported "
-                                 f"{json.dumps(shown)[:3000]} with test ids {sorted(state.get('rects', {}))}")
-            time.sleep(interval)
+
+        def timed_out(_last: object) -> DriveError:
+            shown = {k: v for k, v in state.items() if k != "rects"}
+            return DriveError(f"{what}: not seen within {timeout:.0f} s; the window last reported "
+                              f"{json.dumps(shown)[:3000]} with test ids {sorted(state.get('rects', {}))}")
+
+        return poll_until(reported, timeout, interval, give_up=give_up, timeout_error=timed_out)
 
     def _xdotool(self, *args: str) -> None:
-        proc = appcheck.run_x([appcheck.require_tool("xdotool"), *args], self.display)
+        proc = xdisplay.run_x([xdisplay.require_tool("xdotool"), *args], self.display)
         if proc.returncode != 0:
             raise DriveError(f"xdotool {' '.join(args)} failed: {proc.stderr.strip()}")
 
@@ -105,7 +111,7 @@ class Window:
         """The whole screen, as a person would see it: <n>-<name>.png in the shots folder."""
         self.shot_count += 1
         path = self.shots / f"{self.shot_count:02d}-{name}.png"
-        proc = appcheck.run_x([appcheck.require_tool("import"), "-window", "root", str(path)], self.display, timeout=60)
+        proc = xdisplay.run_x([xdisplay.require_tool("import"), "-window", "root", str(path)], self.display, timeout=60)
         if proc.returncode != 0 or not path.is_file():
             raise DriveError(f"screenshot {path.name} failed: {proc.stderr.strip()}")
         self.taken.append(path)
@@ -136,24 +142,24 @@ def launch(binary: Path, args: list[str], title: str, workdir: Path, shots: Path
     marker = workdir / "rendered.json"
     for stale in (state_file, marker):
         stale.unlink(missing_ok=True)
-    xvfb, display = appcheck.start_xvfb()
+    xvfb, display = xdisplay.start_xvfb()
     log_path = shots / "app.log"
     log = log_path.open("w", encoding="utf-8")
     app: subprocess.Popen | None = None
     try:
-        full_env = {**os.environ, **appcheck.HEADLESS_WEBKIT_ENV, **(env or {}), "DISPLAY": display,
-                    appcheck.RENDERED_ENV: str(marker), UI_STATE_ENV: str(state_file)}
+        full_env = {**os.environ, **xdisplay.HEADLESS_WEBKIT_ENV, **(env or {}), "DISPLAY": display,
+                    xdisplay.RENDERED_ENV: str(marker), UI_STATE_ENV: str(state_file)}
         started = time.monotonic()
         app = subprocess.Popen([str(binary), *args], cwd=workdir, env=full_env, stdout=log, stderr=subprocess.STDOUT)
-        deadline = started + timeout
+        deadline = Deadline(timeout, start=started)
         window, to_window, to_paint = None, None, None
-        # Both clocks in one loop: when GTK mapped the window, and when the page was drawn.
-        while (window is None or to_paint is None) and app.poll() is None and time.monotonic() < deadline:
+        # Both clocks in one loop (no poll_until): when GTK mapped the window, and when the page was drawn.
+        while (window is None or to_paint is None) and app.poll() is None and not deadline.expired():
             if window is None:
-                window = appcheck.find_window(title, display)
-                to_window = time.monotonic() - started if window else None
+                window = xdisplay.find_window(title, display)
+                to_window = deadline.elapsed() if window else None
             if to_paint is None and marker.exists():
-                to_paint = time.monotonic() - started
+                to_paint = deadline.elapsed()
             time.sleep(0.01)
         if app.poll() is not None:
             raise DriveError(f"the app exited with code {app.returncode} before it drew anything; its log: {log_path}")
@@ -162,12 +168,12 @@ def launch(binary: Path, args: list[str], title: str, workdir: Path, shots: Path
         if window is None or to_window is None:
             raise DriveError(f"no window titled {title!r} on the display")
         # GTK maps small helper windows of the same name too: once drawn, take the largest.
-        window = appcheck.find_window(title, display) or window
+        window = xdisplay.find_window(title, display) or window
         # No window manager on Xvfb: give the app the keyboard explicitly.
-        appcheck.run_x([appcheck.require_tool("xdotool"), "windowfocus", "--sync", window], display)
+        xdisplay.run_x([xdisplay.require_tool("xdotool"), "windowfocus", "--sync", window], display)
         yield Window(app, display, window, state_file, shots, log_path, to_paint, to_window)
     finally:
         if app is not None:
-            appcheck.stop_process(app)
-        appcheck.stop_process(xvfb)
+            xdisplay.stop_process(app)
+        xdisplay.stop_process(xvfb)
         log.close()

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from traderadmin.errors import ToolkitError
 
-TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "template"
-CONTRACT_DIR = Path(__file__).resolve().parent.parent / "contract" / "go"
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "template"
+CONTRACT_DIR = Path(__file__).resolve().parents[2] / "contract" / "go"
 # Where the app's go.mod replaces traderadmin.local/configcontract.
 CONTRACT_IN_APP = Path("third_party") / "configcontract"
 DEFAULT_NAME = "TraderAdmin"

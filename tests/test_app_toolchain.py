@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin import appcheck, appenv
+from traderadmin.app import smoke, toolchain
 
 
 def fake_pkg_config(bin_dir: Path, installed: dict[str, str]) -> None:
@@ -21,43 +21,43 @@ def fake_pkg_config(bin_dir: Path, installed: dict[str, str]) -> None:
 @pytest.fixture
 def bin_dir(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setattr(appenv.sys, "platform", "linux")
+    monkeypatch.setattr(toolchain.sys, "platform", "linux")
     return tmp_path
 
 
 def test_webkit_41_gets_the_wails_build_tag(bin_dir):
     fake_pkg_config(bin_dir, {"webkit2gtk-4.1": "2.50.6"})
-    assert appenv.webkit() == appenv.WebKit("webkit2gtk-4.1", "2.50.6", ("webkit2_41",))
-    assert appenv.build_tags() == ("webkit2_41",)
+    assert toolchain.webkit() == toolchain.WebKit("webkit2gtk-4.1", "2.50.6", ("webkit2_41",))
+    assert toolchain.build_tags() == ("webkit2_41",)
 
 
 def test_webkit_40_alone_needs_no_tag(bin_dir):
     fake_pkg_config(bin_dir, {"webkit2gtk-4.0": "2.50.6"})
-    assert appenv.build_tags() == ()
+    assert toolchain.build_tags() == ()
 
 
 def test_with_both_installed_41_is_used(bin_dir):
     fake_pkg_config(bin_dir, {"webkit2gtk-4.0": "2.50.6", "webkit2gtk-4.1": "2.50.6"})
-    assert appenv.build_tags() == ("webkit2_41",)
+    assert toolchain.build_tags() == ("webkit2_41",)
 
 
 def test_no_webkit_says_how_to_install_it(bin_dir):
     fake_pkg_config(bin_dir, {})
-    with pytest.raises(appenv.AppEnvError, match="invoke app.prereqs"):
-        appenv.build_tags()
+    with pytest.raises(toolchain.AppEnvError, match="invoke app.prereqs"):
+        toolchain.build_tags()
 
 
 def test_the_wails_cli_module_pins_the_templates_wails_version():
-    go_mod = (appenv.WAILS_CLI_MODULE / "go.mod").read_text()
-    app_go_mod = (appenv.WAILS_CLI_MODULE.parent / "{{cookiecutter.app_name}}" / "go.mod").read_text()
+    go_mod = (toolchain.WAILS_CLI_MODULE / "go.mod").read_text()
+    app_go_mod = (toolchain.WAILS_CLI_MODULE.parent / "{{cookiecutter.app_name}}" / "go.mod").read_text()
     assert "tool github.com/wailsapp/wails/v2/cmd/wails" in go_mod
-    assert f"github.com/wailsapp/wails/v2 {appenv.WAILS_VERSION}" in go_mod
-    assert f"github.com/wailsapp/wails/v2 {appenv.WAILS_VERSION}" in app_go_mod
+    assert f"github.com/wailsapp/wails/v2 {toolchain.WAILS_VERSION}" in go_mod
+    assert f"github.com/wailsapp/wails/v2 {toolchain.WAILS_VERSION}" in app_go_mod
 
 
 def judged(report: dict) -> list[str]:
-    result = appcheck.SmokeResult(app="TraderAdmin", rendered=report, expected_tabs=10, config_sha256="abc")
-    appcheck._judge_report(result)
+    result = smoke.SmokeResult(app="TraderAdmin", rendered=report, expected_tabs=10, config_sha256="abc")
+    smoke._judge_report(result)
     return result.problems
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from steps import gate
-from traderadmin import appcheck, appdrive
+from traderadmin.app import drive, xdisplay
 
 
 class Running:
@@ -22,17 +22,17 @@ class Running:
         return self.returncode
 
 
-def window(tmp_path: Path, state: dict | None, code: int | None = None) -> appdrive.Window:
+def window(tmp_path: Path, state: dict | None, code: int | None = None) -> drive.Window:
     state_file = tmp_path / "ui-state.json"
     if state is not None:
         state_file.write_text(json.dumps(state))
-    return appdrive.Window(Running(code), ":99", "4242", state_file, tmp_path, tmp_path / "app.log", 1.0, 0.5)  # type: ignore[arg-type]
+    return drive.Window(Running(code), ":99", "4242", state_file, tmp_path, tmp_path / "app.log", 1.0, 0.5)  # type: ignore[arg-type]
 
 
 def test_a_missing_display_tool_fails_with_the_fix(monkeypatch):
     monkeypatch.setattr("shutil.which", lambda tool: None if tool in ("Xvfb", "import") else f"/usr/bin/{tool}")
-    with pytest.raises(appdrive.DriveError) as err:
-        appdrive.require_display_tools()
+    with pytest.raises(drive.DriveError) as err:
+        drive.require_display_tools()
     assert "Xvfb, import not found" in str(err.value)
     assert "invoke app.prereqs --smoke" in str(err.value)
 
@@ -44,7 +44,7 @@ def test_wait_returns_the_report_once_the_check_holds(tmp_path):
 
 def test_wait_names_what_it_waited_for_and_what_the_window_showed(tmp_path):
     w = window(tmp_path, {"tab": "trading", "errors": {"trading.mode": "bad"}, "rects": {"save": {}}})
-    with pytest.raises(appdrive.DriveError) as err:
+    with pytest.raises(drive.DriveError) as err:
         w.wait("the services tab", lambda s: s["tab"] == "services", timeout=0.2)
     text = str(err.value)
     assert text.startswith("the services tab: not seen within 0 s")
@@ -53,7 +53,7 @@ def test_wait_names_what_it_waited_for_and_what_the_window_showed(tmp_path):
 
 def test_wait_stops_when_the_app_exits(tmp_path):
     w = window(tmp_path, None, code=3)
-    with pytest.raises(appdrive.DriveError, match="the app exited with code 3"):
+    with pytest.raises(drive.DriveError, match="the app exited with code 3"):
         w.wait("anything", lambda s: True, timeout=5)
 
 
@@ -70,8 +70,8 @@ def test_click_goes_to_the_middle_of_the_reported_rect_relative_to_the_window(tm
         calls.append(cmd[1:])
         return subprocess.CompletedProcess(cmd, 0, "", "")
 
-    monkeypatch.setattr(appcheck, "run_x", fake_x)
-    monkeypatch.setattr(appcheck, "require_tool", lambda name: name)
+    monkeypatch.setattr(xdisplay, "run_x", fake_x)
+    monkeypatch.setattr(xdisplay, "require_tool", lambda name: name)
     w = window(tmp_path, {"rects": {"restart-scanner": {"x": 100, "y": 40, "w": 80, "h": 30}}})
     w.click("restart-scanner")
     assert calls == [["mousemove", "--window", "4242", "140", "55"], ["click", "1"]]

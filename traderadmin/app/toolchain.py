@@ -24,7 +24,7 @@ from pathlib import Path
 from traderadmin.errors import ToolkitError
 
 WAILS_VERSION = "v2.9.2"
-WAILS_CLI_MODULE = Path(__file__).resolve().parent.parent / "template" / "wails-cli"
+WAILS_CLI_MODULE = Path(__file__).resolve().parents[2] / "template" / "wails-cli"
 
 WEBKIT_41 = "webkit2gtk-4.1"
 WEBKIT_40 = "webkit2gtk-4.0"

@@ -105,6 +105,7 @@ def stop(pid_file: Path, executable: str, timeout: float = 20.0) -> bool:
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
+    # No poll_until: past the deadline this escalates to SIGKILL and keeps waiting rather than failing.
     while not exited(pid):
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)

@@ -13,8 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
-import select
 import shutil
 import subprocess
 import tempfile
@@ -22,14 +20,22 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from traderadmin import appbuild, appenv
+from traderadmin.app import build as app_build
+from traderadmin.app import toolchain
+from traderadmin.app.xdisplay import (
+    HEADLESS_WEBKIT_ENV,
+    RENDERED_ENV,
+    find_window,
+    require_tool,
+    run_x,
+    start_xvfb,
+    stop_process,
+    window_size,
+)
 from traderadmin.errors import ToolkitError
+from traderadmin.polling import Deadline
 
-SCREEN = "1280x900x24"
 MIN_COLOURS = 32
-# Without these WebKitGTK may paint nothing under Xvfb (no DMA-BUF, no GPU).
-HEADLESS_WEBKIT_ENV = {"WEBKIT_DISABLE_DMABUF_RENDERER": "1", "WEBKIT_DISABLE_COMPOSITING_MODE": "1"}
-RENDERED_ENV = "TRADERADMIN_RENDERED_FILE"
 
 
 class SmokeError(ToolkitError):
@@ -59,70 +65,6 @@ class SmokeResult:
         return {**asdict(self), "ok": self.ok}
 
 
-def require_tool(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise SmokeError(f"{name} not found: run `invoke app.prereqs --smoke` (Debian packages {' '.join(appenv.SMOKE_PACKAGES)})")
-    return path
-
-
-def start_xvfb() -> tuple[subprocess.Popen, str]:
-    """Start Xvfb on a free display; -displayfd makes the server pick it and tell us."""
-    read_fd, write_fd = os.pipe()
-    proc = subprocess.Popen(
-        # -noreset: an X server resets when its last client leaves; an xdotool search that ends
-        # before the app connects would otherwise make the app's GTK fail to open the display.
-        [require_tool("Xvfb"), "-displayfd", str(write_fd), "-screen", "0", SCREEN, "-nolisten", "tcp", "-noreset"],
-        pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    os.close(write_fd)
-    try:
-        number = ""
-        deadline = time.monotonic() + 30
-        while not number.endswith("\n") and time.monotonic() < deadline:
-            ready, _, _ = select.select([read_fd], [], [], max(0.0, deadline - time.monotonic()))
-            chunk = os.read(read_fd, 64).decode() if ready else ""
-            if not chunk:
-                break
-            number += chunk
-        number = number.strip()
-    finally:
-        os.close(read_fd)
-    if not number.isdigit():
-        proc.kill()
-        raise SmokeError("Xvfb did not report a display within 30 s")
-    return proc, f":{number}"
-
-
-def stop_process(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def run_x(cmd: list[str], display: str, timeout: float = 20) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(cmd, env={**os.environ, "DISPLAY": display}, capture_output=True, text=True, timeout=timeout)
-
-
-def window_size(window: str, display: str) -> tuple[int, int]:
-    out = run_x([require_tool("xdotool"), "getwindowgeometry", "--shell", window], display).stdout
-    size = dict(line.split("=", 1) for line in out.split() if "=" in line)
-    return int(size.get("WIDTH", 0)), int(size.get("HEIGHT", 0))
-
-
-def find_window(title: str, display: str) -> str | None:
-    """The largest mapped window named exactly `title`: GTK also makes small helper windows of the same name."""
-    proc = run_x([require_tool("xdotool"), "search", "--onlyvisible", "--name", f"^{re.escape(title)}$"], display)
-    ids = proc.stdout.split()
-    if not ids:
-        return None
-    return max(ids, key=lambda w: window_size(w, display)[0] * window_size(w, display)[1])
-
-
 def _seed_config(schema: Path, workdir: Path) -> Path:
     """A config made from the schema's defaults, in a scratch folder: the smoke test never touches the project's."""
     from traderadmin.config import ConfigFiles, init_config
@@ -137,19 +79,19 @@ def _seed_config(schema: Path, workdir: Path) -> Path:
 
 def run(app_dir: Path, schema: Path, out_dir: Path, build: bool = True, timeout: float = 90) -> SmokeResult:
     """Build (unless told not to), open the app under Xvfb, screenshot it, and check it drew the config."""
-    project = appbuild.read_project(app_dir)
+    project = app_build.read_project(app_dir)
     title = project["name"]
     result = SmokeResult(app=title)
     out_dir.mkdir(parents=True, exist_ok=True)
     if build:
-        built = appbuild.build(app_dir)
+        built = app_build.build(app_dir)
         result.build_seconds = round(built.seconds, 1)
-    binary = appbuild.binary_path(app_dir)
+    binary = app_build.binary_path(app_dir)
     if not binary.is_file():
         raise SmokeError(f"{binary} does not exist: build it with `invoke app.build`")
     result.binary_bytes = binary.stat().st_size
-    appenv.ensure_smoke_prerequisites()
-    for tool in appenv.SMOKE_TOOLS:
+    toolchain.ensure_smoke_prerequisites()
+    for tool in toolchain.SMOKE_TOOLS:
         require_tool(tool)
 
     with tempfile.TemporaryDirectory(prefix="traderadmin-smoke-") as scratch:
@@ -180,8 +122,9 @@ def run(app_dir: Path, schema: Path, out_dir: Path, build: bool = True, timeout:
 
 def _watch(app: subprocess.Popen, marker: Path, title: str, display: str, started: float,
            timeout: float, out_dir: Path, result: SmokeResult) -> None:
-    deadline = started + timeout
-    while not marker.exists() and app.poll() is None and time.monotonic() < deadline:
+    deadline = Deadline(timeout, start=started)
+    # Not poll_until: running out of time is one of the findings, not an error.
+    while not marker.exists() and app.poll() is None and not deadline.expired():
         time.sleep(0.2)
     if app.poll() is not None:
         log = out_dir / "app.log"
@@ -191,7 +134,7 @@ def _watch(app: subprocess.Popen, marker: Path, title: str, display: str, starte
     if not marker.exists():
         result.problems.append(f"the front end did not report `Rendered` within {timeout:.0f} s (blank window?)")
     else:
-        result.seconds_to_render = round(time.monotonic() - started, 1)
+        result.seconds_to_render = round(deadline.elapsed(), 1)
         result.rendered = json.loads(marker.read_text(encoding="utf-8"))
         _judge_report(result)
 
