@@ -91,33 +91,38 @@ type leaf struct {
 	node    *node
 }
 
-// leaves lists every setting in schema order, nested tables flattened.
-func (s *node) leaves() []leaf {
-	var out []leaf
+// sections lists every setting in schema order, nested tables flattened,
+// grouped by top-level section: the i-th group is the settings of
+// s.Properties[i]. A top-level object is always a section, even an empty
+// one; a nested object without properties is a setting of its own.
+func (s *node) sections() [][]leaf {
+	var group []leaf
 	var walk func(prefix, section string, n *node)
 	walk = func(prefix, section string, n *node) {
 		for _, p := range n.Properties {
-			key := p.name
-			if prefix != "" {
-				key = prefix + "." + p.name
-			}
-			sec := section
-			if sec == "" {
-				sec = p.name
-			}
+			key := prefix + "." + p.name
 			if p.node.Type == "object" && len(p.node.Properties) > 0 {
-				walk(key, sec, p.node)
+				walk(key, section, p.node)
 				continue
 			}
-			out = append(out, leaf{key, sec, p.node})
+			group = append(group, leaf{key, section, p.node})
 		}
 	}
-	walk("", "", s)
+	out := make([][]leaf, len(s.Properties))
+	for i, p := range s.Properties {
+		group = nil
+		if p.node.Type == "object" {
+			walk(p.name, p.name, p.node)
+		} else {
+			group = []leaf{{p.name, p.name, p.node}}
+		}
+		out[i] = group
+	}
 	return out
 }
 
-// field finds a setting by dotted key.
-func (s *node) field(key string) *node {
+// at finds the schema node of a dotted key, setting or table; nil if none.
+func (s *node) at(key string) *node {
 	n := s
 	for _, part := range strings.Split(key, ".") {
 		var next *node
@@ -131,10 +136,15 @@ func (s *node) field(key string) *node {
 		}
 		n = next
 	}
-	if n.Type == "object" {
-		return nil
-	}
 	return n
+}
+
+// field finds a setting by dotted key; nil for a table or an unknown key.
+func (s *node) field(key string) *node {
+	if n := s.at(key); n != nil && n.Type != "object" {
+		return n
+	}
+	return nil
 }
 
 // kind is the form control of a schema node.
@@ -169,21 +179,20 @@ func itemKind(n *node) string {
 
 // allowed words what a setting accepts, for a fix ("use a whole number from 1 to 100").
 func (n *node) allowed() string {
-	num := func(p *float64) string { return strconv.FormatFloat(*p, 'f', -1, 64) }
 	rng := func(what string) string {
 		switch {
 		case n.Minimum != nil && n.Maximum != nil:
-			what += " from " + num(n.Minimum) + " to " + num(n.Maximum)
+			what += " from " + formatNumber(*n.Minimum) + " to " + formatNumber(*n.Maximum)
 		case n.Minimum != nil:
-			what += " of at least " + num(n.Minimum)
+			what += " of at least " + formatNumber(*n.Minimum)
 		case n.Maximum != nil:
-			what += " of at most " + num(n.Maximum)
+			what += " of at most " + formatNumber(*n.Maximum)
 		}
 		if n.ExclusiveMinimum != nil {
-			what += " above " + num(n.ExclusiveMinimum)
+			what += " above " + formatNumber(*n.ExclusiveMinimum)
 		}
 		if n.ExclusiveMaximum != nil {
-			what += " below " + num(n.ExclusiveMaximum)
+			what += " below " + formatNumber(*n.ExclusiveMaximum)
 		}
 		if n.Unit != "" {
 			what += " " + n.Unit
@@ -222,6 +231,9 @@ func (n *node) allowed() string {
 	}
 	return "a text"
 }
+
+// formatNumber writes a schema bound as JSON has it: 10, 0.01.
+func formatNumber(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 func enumStrings(values []any) []string {
 	out := make([]string, len(values))
