@@ -96,27 +96,26 @@ type leaf struct {
 // s.Properties[i]. A top-level object is always a section, even an empty
 // one; a nested object without properties is a setting of its own.
 func (s *node) sections() [][]leaf {
-	var group []leaf
-	var walk func(prefix, section string, n *node)
-	walk = func(prefix, section string, n *node) {
-		for _, p := range n.Properties {
-			key := prefix + "." + p.name
-			if p.node.Type == "object" && len(p.node.Properties) > 0 {
-				walk(key, section, p.node)
-				continue
-			}
-			group = append(group, leaf{key, section, p.node})
-		}
-	}
 	out := make([][]leaf, len(s.Properties))
 	for i, p := range s.Properties {
-		group = nil
 		if p.node.Type == "object" {
-			walk(p.name, p.name, p.node)
+			out[i] = appendLeaves(nil, p.name, p.name, p.node)
 		} else {
-			group = []leaf{{p.name, p.name, p.node}}
+			out[i] = []leaf{{p.name, p.name, p.node}}
 		}
-		out[i] = group
+	}
+	return out
+}
+
+// appendLeaves appends the settings under n, their keys below prefix.
+func appendLeaves(out []leaf, prefix, section string, n *node) []leaf {
+	for _, p := range n.Properties {
+		key := prefix + "." + p.name
+		if p.node.Type == "object" && len(p.node.Properties) > 0 {
+			out = appendLeaves(out, key, section, p.node)
+			continue
+		}
+		out = append(out, leaf{key, section, p.node})
 	}
 	return out
 }
