@@ -56,7 +56,7 @@ def test_svelte_typescript_and_go_braces_survive(baked):
     # Rendered by Jinja (outside _copy_without_render) yet it must come out unchanged.
     for rel in ("frontend/vitest.config.ts", "frontend/package.json"):
         assert (baked.path / rel).read_bytes() == (PROJECT / rel).read_bytes(), f"{rel} was changed by rendering"
-    assert "[]Problem{{Path:" in (baked.path / "internal" / "config" / "config_test.go").read_text()
+    assert "[]ViewProblem{{Path:" in (baked.path / "console" / "view_test.go").read_text()
 
 
 def test_the_console_tests_judge_the_repositorys_schema():

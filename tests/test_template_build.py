@@ -49,11 +49,11 @@ def test_a_name_with_dash_and_underscore_builds_too(tmp_path):
 def test_wails_generated_typescript_models_from_the_go_structs(built):
     app, _ = built
     models = (app / "frontend" / "wailsjs" / "go" / "models.ts").read_text()
-    for declaration in ("export namespace config", "export class View", "export class Section", "export class Field",
+    for declaration in ("export class View", "export class ViewSection", "export class ViewField",
                         "export namespace main", "export class RenderReport"):
         assert declaration in models
     bound = (app / "frontend" / "wailsjs" / "go" / "main" / "App.d.ts").read_text()
-    assert "export function View():Promise<config.View>;" in bound
+    assert "export function View():Promise<console.View>;" in bound
     assert "export function Rendered(" in bound
     # The admin console's back end: form and judgement (console), push and services (cluster).
     for declaration in ("export namespace console", "export class Form", "export class Field", "export class Judgement",

@@ -11,8 +11,6 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/runtime"
 	"traderadmin.local/console"
 	"traderadmin.local/console/cluster"
-
-	"{{ cookiecutter.module_path }}/internal/config"
 )
 
 // Environment variables of the headless tests: the app writes what the
@@ -28,7 +26,6 @@ const (
 // the console package, where the logic and its tests are.
 type App struct {
 	ctx          atomic.Pointer[context.Context] // set once the window is up
-	paths        config.Paths
 	locateErr    error
 	renderedFile string
 	console      *console.Console
@@ -36,8 +33,8 @@ type App struct {
 
 // NewApp keeps a failed lookup of the config to report it in the window
 // rather than dying before the window opens.
-func NewApp(paths config.Paths, locateErr error, renderedFile string, opt console.Options) *App {
-	a := &App{paths: paths, locateErr: locateErr, renderedFile: renderedFile}
+func NewApp(locateErr error, renderedFile string, opt console.Options) *App {
+	a := &App{locateErr: locateErr, renderedFile: renderedFile}
 	opt.Emit = a.emit
 	a.console = console.New(opt)
 	return a
@@ -50,7 +47,7 @@ func (a *App) startup(ctx context.Context) {
 		return
 	}
 	if err := a.console.Start(); err != nil {
-		log.Printf("watching %s: %v (changes on disk will not be reported)", a.paths.Config, err)
+		log.Printf("watching %s: %v (changes on disk will not be reported)", a.console.Path(), err)
 	}
 }
 
@@ -66,11 +63,11 @@ func (a *App) located() error { return a.locateErr }
 
 // View reads the config and its schema afresh on every call, so the window
 // shows the file as it is now.
-func (a *App) View() (*config.View, error) {
-	if a.locateErr != nil {
-		return nil, a.locateErr
+func (a *App) View() (*console.View, error) {
+	if err := a.located(); err != nil {
+		return nil, err
 	}
-	return config.Load(a.paths)
+	return a.console.View()
 }
 
 // Form is the schema as form fields with the file's values.

@@ -1,6 +1,6 @@
 // Command {{ cookiecutter.app_name }} is the desktop app of the TraderAdmin
-// toolkit. This file only wires the window; the logic lives in internal/
-// and in the console module (./console).
+// toolkit. This file only wires the window; the logic lives in the console
+// module (./console), finding the config in internal/config.
 package main
 
 import (
@@ -35,13 +35,13 @@ func main() {
 	if err != nil {
 		log.Fatalf("finding the working directory: %v", err)
 	}
-	paths, locateErr := config.Locate(*configFlag, *schemaFlag, os.Getenv, workDir)
-	app := NewApp(paths, locateErr, os.Getenv(EnvRenderedFile), console.Options{
-		Files:         console.Files{Config: paths.Config, Schema: paths.Schema},
+	files, locateErr := config.Locate(*configFlag, *schemaFlag, os.Getenv, workDir)
+	app := NewApp(locateErr, os.Getenv(EnvRenderedFile), console.Options{
+		Files:         files,
 		ContextFlag:   *contextFlag,
 		NamespaceFlag: *namespaceFlag,
 		// The repository holds config/; its invoke.yaml may name the cluster.
-		ProjectDir:  filepath.Dir(filepath.Dir(paths.Config)),
+		ProjectDir:  filepath.Dir(filepath.Dir(files.Config)),
 		UIStateFile: os.Getenv(EnvUIStateFile),
 	})
 

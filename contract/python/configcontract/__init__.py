@@ -10,6 +10,8 @@ orchestrator and any service of a user's own.
   hashing   the config's identity, the SHA-256 of its bytes
   live      running a service on the file: watch, poll, signal, swap, the /status fields
             (imported on its own: `from configcontract import live`; needs the `live` extra)
+  testing   for services' tests: reloaders started for a test and stopped after it
+            (imported on its own, like live)
 """
 from .hashing import sha256
 from .issue import Issue, Refused

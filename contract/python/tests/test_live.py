@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from configcontract import Issue, Refused, sha256
 from configcontract.live import Reloader, Timing
+from configcontract.testing import started
 
 FAST = Timing(debounce_s=0.02, poll_interval_s=3600)  # the poll never fires: a watch test proves the watch
 
@@ -95,19 +97,9 @@ def wait_running(r: Reloader, want: str, seconds: float = 5.0) -> None:
 
 
 @pytest.fixture
-def running(tmp_path: Path):
-    started: list[Reloader] = []
-
-    def start(path: Path) -> Reloader:
-        r = make(path, watch=True)
-        r.reload("start")
-        r.start()
-        started.append(r)
-        return r
-
-    yield start
-    for r in started:
-        r.stop()
+def running() -> Iterator[Callable[[Path], Reloader]]:
+    with started(lambda path: make(path, watch=True)) as start:
+        yield start
 
 
 def test_watch_comes_back_with_the_directory(tmp_path: Path, running) -> None:

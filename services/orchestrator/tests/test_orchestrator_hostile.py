@@ -20,31 +20,10 @@ import pytest
 from orchestrator import config
 from orchestrator.logs import ServiceLog
 from orchestrator.reloader import Reloader
-
-DEFAULTS = (Path(__file__).resolve().parents[3] / "tests" / "vectors" / "valid" / "defaults.toml").read_bytes()
-
-
-def variant(**settings: str) -> bytes:
-    """The default config with `key = value` lines replaced, e.g. max_positions="6"."""
-    text = DEFAULTS.decode()
-    for key, value in settings.items():
-        lines = [line for line in text.splitlines() if line.startswith(f"{key} = ")]
-        assert len(lines) == 1, f"{key} is not a unique key of the default config"
-        text = text.replace(lines[0], f"{key} = {value}", 1)
-    return text.encode()
-
+from orchestratorhelpers import DEFAULTS, variant, wait_until
 
 # The poll is off (its schema maximum): only the watch can apply a change in these tests.
 WATCH_ONLY = dict(poll_interval_s="3600")
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> float:
-    start = time.monotonic()
-    while not check():
-        if time.monotonic() - start > timeout:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
-    return time.monotonic() - start
 
 
 def replace_with(path: Path, make: Callable[[Path], None]) -> None:

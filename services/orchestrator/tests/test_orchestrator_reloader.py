@@ -14,31 +14,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from configcontract.testing import started
 
 from orchestrator import config
 from orchestrator.logs import ServiceLog
 from orchestrator.reloader import Reloader
 from orchestrator.signals import ReloadSignal
-
-DEFAULTS = (Path(__file__).resolve().parents[3] / "tests" / "vectors" / "valid" / "defaults.toml").read_bytes()
-
-
-def variant(**settings: str) -> bytes:
-    """The default config with `key = value` lines replaced, e.g. max_positions="6"."""
-    text = DEFAULTS.decode()
-    for key, value in settings.items():
-        lines = [line for line in text.splitlines() if line.startswith(f"{key} = ")]
-        assert len(lines) == 1, f"{key} is not a unique key of the default config"
-        text = text.replace(lines[0], f"{key} = {value}", 1)
-    return text.encode()
-
-
-def wait_until(check: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
+from orchestratorhelpers import DEFAULTS, variant, wait_until
 
 
 class Harness:
@@ -88,18 +70,8 @@ def send_sigusr1() -> None:
 
 @pytest.fixture
 def running(h: Harness) -> Iterator[Callable[..., Reloader]]:
-    started: list[Reloader] = []
-
-    def start(watch: bool = False) -> Reloader:
-        r = h.reloader(watch)
-        r.reload("start")
-        r.start()
-        started.append(r)
-        return r
-
-    yield start
-    for r in started:
-        r.stop()
+    with started(h.reloader) as start:
+        yield start
 
 
 def test_start_applies_a_valid_config(h: Harness) -> None:

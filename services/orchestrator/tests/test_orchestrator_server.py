@@ -15,8 +15,7 @@ from orchestrator import config
 from orchestrator.logs import ServiceLog
 from orchestrator.reloader import Reloader
 from orchestrator.server import make_server
-
-DEFAULTS = (Path(__file__).resolve().parents[3] / "tests" / "vectors" / "valid" / "defaults.toml").read_bytes()
+from orchestratorhelpers import DEFAULTS
 
 
 def get(base: str, path: str) -> tuple[int, dict]:

@@ -101,34 +101,39 @@ func (c *Config) Form() (*Form, error) {
 			form.Problems = problemsOf(&configcontract.ConfigError{Issues: judge.Validate(doc)}, schema, doc)
 		}
 	}
-	tabs := map[string]int{}
-	for _, p := range schema.Properties {
-		tabs[p.name] = len(form.Tabs)
-		form.Tabs = append(form.Tabs, Tab{Name: p.name, Title: title(p.name, p.node), Description: p.node.Description, Fields: []Field{}})
-	}
-	for _, l := range schema.leaves() {
-		f := Field{
-			Key: l.key, Label: label(l.key, l.node), Description: l.node.Description, Kind: l.node.kind(),
-			Unit: l.node.Unit, Enum: []string{}, Minimum: l.node.Minimum, Maximum: l.node.Maximum,
-			ExclusiveMinimum: l.node.ExclusiveMinimum, ExclusiveMaximum: l.node.ExclusiveMaximum,
-			Pattern: l.node.Pattern, MinItems: l.node.MinItems, MaxItems: l.node.MaxItems, UniqueItems: l.node.UniqueItems,
-			Allowed: l.node.allowed(), Default: jsonValue(l.node.Default),
-			Secret: l.node.Secret || l.node.WriteOnly, Live: l.key == liveKey,
+	groups := schema.sections()
+	for i, p := range schema.Properties {
+		tab := Tab{Name: p.name, Title: title(p.name, p.node), Description: p.node.Description, Fields: []Field{}}
+		for _, l := range groups[i] {
+			tab.Fields = append(tab.Fields, formField(l, doc))
 		}
-		f.Enum = enumStrings(l.node.Enum)
-		if f.Kind == "array" {
-			f.ItemKind = itemKind(l.node)
-			if l.node.Items != nil {
-				f.Enum = enumStrings(l.node.Items.Enum)
-				f.Pattern = l.node.Items.Pattern
-			}
-		}
-		if v, ok := lookup(doc, l.key); ok {
-			f.Value = v
-		}
-		form.Tabs[tabs[l.section]].Fields = append(form.Tabs[tabs[l.section]].Fields, f)
+		form.Tabs = append(form.Tabs, tab)
 	}
 	return form, nil
+}
+
+// formField is one setting as a form control, with its value in doc.
+func formField(l leaf, doc map[string]any) Field {
+	n := l.node
+	f := Field{
+		Key: l.key, Label: label(l.key, n), Description: n.Description, Kind: n.kind(),
+		Unit: n.Unit, Enum: enumStrings(n.Enum), Minimum: n.Minimum, Maximum: n.Maximum,
+		ExclusiveMinimum: n.ExclusiveMinimum, ExclusiveMaximum: n.ExclusiveMaximum,
+		Pattern: n.Pattern, MinItems: n.MinItems, MaxItems: n.MaxItems, UniqueItems: n.UniqueItems,
+		Allowed: n.allowed(), Default: jsonValue(n.Default),
+		Secret: n.Secret || n.WriteOnly, Live: l.key == liveKey,
+	}
+	if f.Kind == "array" {
+		f.ItemKind = itemKind(n)
+		if n.Items != nil {
+			f.Enum = enumStrings(n.Items.Enum)
+			f.Pattern = n.Items.Pattern
+		}
+	}
+	if v, ok := lookup(doc, l.key); ok {
+		f.Value = v
+	}
+	return f
 }
 
 // liveKey is the setting whose switch to LIVE needs a confirmation.
@@ -188,12 +193,27 @@ func (c *Config) judge(data []byte, edits map[string]any) (*verdict, error) {
 			v.problems = append(v.problems, p)
 		}
 	}
-	old := ""
-	if before, err := configcontract.Parse(data); err == nil {
-		old = modeOf(before)
-	}
-	v.needsLiveConfirm = modeOf(doc) == "LIVE" && old != "LIVE"
+	v.needsLiveConfirm = switchesToLive(data, doc)
 	return v, nil
+}
+
+// switchesToLive tells whether going from the file before to doc turns
+// trading.mode to LIVE (a file that does not parse counts as not LIVE).
+func switchesToLive(before []byte, doc map[string]any) bool {
+	old := ""
+	if prev, err := configcontract.Parse(before); err == nil {
+		old = modeOf(prev)
+	}
+	return modeOf(doc) == "LIVE" && old != "LIVE"
+}
+
+// judgeFile judges the file as it is on disk with edits applied.
+func (c *Config) judgeFile(edits map[string]any) (*verdict, error) {
+	data, err := c.readConfig()
+	if err != nil {
+		return nil, err
+	}
+	return c.judge(data, edits)
 }
 
 // readBack refuses an edit that would not read back as the old config with
@@ -236,11 +256,7 @@ func readBack(base []byte, doc map[string]any, ops []tomledit.Edit) []Problem {
 
 // Check judges the file with edits, for inline errors as the user types.
 func (c *Config) Check(edits map[string]any) (*Judgement, error) {
-	data, err := c.readConfig()
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.judge(data, edits)
+	v, err := c.judgeFile(edits)
 	if err != nil {
 		return nil, err
 	}
@@ -249,11 +265,7 @@ func (c *Config) Check(edits map[string]any) (*Judgement, error) {
 
 // Preview is the unified diff a save of edits would make.
 func (c *Config) Preview(edits map[string]any) (*Preview, error) {
-	data, err := c.readConfig()
-	if err != nil {
-		return nil, err
-	}
-	v, err := c.judge(data, edits)
+	v, err := c.judgeFile(edits)
 	if err != nil {
 		return nil, err
 	}
@@ -379,12 +391,8 @@ func (c *Config) Restore(id string, confirmLive bool) (*SaveResult, error) {
 			return nil, err
 		}
 		v.base = current
-		old := ""
-		if before, err := configcontract.Parse(current); err == nil {
-			old = modeOf(before)
-		}
 		if doc, err := configcontract.Parse(entry); err == nil {
-			v.needsLiveConfirm = modeOf(doc) == "LIVE" && old != "LIVE"
+			v.needsLiveConfirm = switchesToLive(current, doc)
 		}
 		return v, nil
 	})

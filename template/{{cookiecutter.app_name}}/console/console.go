@@ -160,16 +160,13 @@ func (c *Console) Push(confirmLive bool) (*cluster.PushResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := c.readConfig()
-	if err != nil {
-		return nil, err
-	}
 	// What the services would refuse is refused here, with the same words,
 	// before anything reaches the cluster.
-	v, err := c.judge(data, nil)
+	v, err := c.judgeFile(nil)
 	if err != nil {
 		return nil, err
 	}
+	data := v.base
 	if len(v.problems) > 0 {
 		return nil, refusal("config.toml is invalid, so it was not pushed", v.problems)
 	}

@@ -1,10 +1,10 @@
 // Package console is the desktop app's back end, everything but the window:
-// the form model of config/schema.json, judging edits with the config
-// contract (the Go judge the scanner runs), comment-preserving saves under
-// the toolkit's lock and backups, and, through package cluster, pushing the
-// config to the running stack and controlling its services. The Wails app
-// binds thin methods that call a Console; `go test` covers all of it
-// without cgo or a display.
+// the form model of config/schema.json and the read-only view of a config
+// (cmd/configview), judging edits with the config contract (the Go judge
+// the scanner runs), comment-preserving saves under the toolkit's lock and
+// backups, and, through package cluster, pushing the config to the running
+// stack and controlling its services. The Wails app binds thin methods that
+// call a Console; `go test` covers all of it without cgo or a display.
 //
 // The types here are what the front end receives (Wails generates
 // TypeScript classes from them in namespace `console`); see

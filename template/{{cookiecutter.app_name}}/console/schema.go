@@ -91,33 +91,37 @@ type leaf struct {
 	node    *node
 }
 
-// leaves lists every setting in schema order, nested tables flattened.
-func (s *node) leaves() []leaf {
-	var out []leaf
-	var walk func(prefix, section string, n *node)
-	walk = func(prefix, section string, n *node) {
-		for _, p := range n.Properties {
-			key := p.name
-			if prefix != "" {
-				key = prefix + "." + p.name
-			}
-			sec := section
-			if sec == "" {
-				sec = p.name
-			}
-			if p.node.Type == "object" && len(p.node.Properties) > 0 {
-				walk(key, sec, p.node)
-				continue
-			}
-			out = append(out, leaf{key, sec, p.node})
+// sections lists every setting in schema order, nested tables flattened,
+// grouped by top-level section: the i-th group is the settings of
+// s.Properties[i]. A top-level object is always a section, even an empty
+// one; a nested object without properties is a setting of its own.
+func (s *node) sections() [][]leaf {
+	out := make([][]leaf, len(s.Properties))
+	for i, p := range s.Properties {
+		if p.node.Type == "object" {
+			out[i] = appendLeaves(nil, p.name, p.name, p.node)
+		} else {
+			out[i] = []leaf{{p.name, p.name, p.node}}
 		}
 	}
-	walk("", "", s)
 	return out
 }
 
-// field finds a setting by dotted key.
-func (s *node) field(key string) *node {
+// appendLeaves appends the settings under n, their keys below prefix.
+func appendLeaves(out []leaf, prefix, section string, n *node) []leaf {
+	for _, p := range n.Properties {
+		key := prefix + "." + p.name
+		if p.node.Type == "object" && len(p.node.Properties) > 0 {
+			out = appendLeaves(out, key, section, p.node)
+			continue
+		}
+		out = append(out, leaf{key, section, p.node})
+	}
+	return out
+}
+
+// at finds the schema node of a dotted key, setting or table; nil if none.
+func (s *node) at(key string) *node {
 	n := s
 	for _, part := range strings.Split(key, ".") {
 		var next *node
@@ -131,10 +135,15 @@ func (s *node) field(key string) *node {
 		}
 		n = next
 	}
-	if n.Type == "object" {
-		return nil
-	}
 	return n
+}
+
+// field finds a setting by dotted key; nil for a table or an unknown key.
+func (s *node) field(key string) *node {
+	if n := s.at(key); n != nil && n.Type != "object" {
+		return n
+	}
+	return nil
 }
 
 // kind is the form control of a schema node.
@@ -169,21 +178,20 @@ func itemKind(n *node) string {
 
 // allowed words what a setting accepts, for a fix ("use a whole number from 1 to 100").
 func (n *node) allowed() string {
-	num := func(p *float64) string { return strconv.FormatFloat(*p, 'f', -1, 64) }
 	rng := func(what string) string {
 		switch {
 		case n.Minimum != nil && n.Maximum != nil:
-			what += " from " + num(n.Minimum) + " to " + num(n.Maximum)
+			what += " from " + formatNumber(*n.Minimum) + " to " + formatNumber(*n.Maximum)
 		case n.Minimum != nil:
-			what += " of at least " + num(n.Minimum)
+			what += " of at least " + formatNumber(*n.Minimum)
 		case n.Maximum != nil:
-			what += " of at most " + num(n.Maximum)
+			what += " of at most " + formatNumber(*n.Maximum)
 		}
 		if n.ExclusiveMinimum != nil {
-			what += " above " + num(n.ExclusiveMinimum)
+			what += " above " + formatNumber(*n.ExclusiveMinimum)
 		}
 		if n.ExclusiveMaximum != nil {
-			what += " below " + num(n.ExclusiveMaximum)
+			what += " below " + formatNumber(*n.ExclusiveMaximum)
 		}
 		if n.Unit != "" {
 			what += " " + n.Unit
@@ -222,6 +230,9 @@ func (n *node) allowed() string {
 	}
 	return "a text"
 }
+
+// formatNumber writes a schema bound as JSON has it: 10, 0.01.
+func formatNumber(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
 
 func enumStrings(values []any) []string {
 	out := make([]string, len(values))

@@ -67,20 +67,8 @@ func coerce(schema *node, key string, raw any) (any, *Problem) {
 }
 
 func isTable(schema *node, key string) bool {
-	n := schema
-	for _, part := range strings.Split(key, ".") {
-		var next *node
-		for _, p := range n.Properties {
-			if p.name == part {
-				next = p.node
-			}
-		}
-		if next == nil {
-			return false
-		}
-		n = next
-	}
-	return n.Type == "object"
+	n := schema.at(key)
+	return n != nil && n.Type == "object"
 }
 
 // scalar converts one value to a JSON Schema type's Go form.
@@ -242,24 +230,33 @@ func flatten(doc map[string]any, prefix string) map[string]any {
 
 // same compares values and their TOML types (an int is not a float).
 func same(a, b any) bool {
-	xs, aList := a.([]any)
-	ys, bList := b.([]any)
-	if aList || bList {
-		if !aList || !bList || len(xs) != len(ys) {
-			return false
-		}
-		for i := range xs {
-			if !same(xs[i], ys[i]) {
-				return false
-			}
-		}
-		return true
+	if equal, isList := sameItems(a, b, same); isList {
+		return equal
 	}
 	switch a.(type) {
 	case int64, float64, string, bool, nil:
 		return a == b
 	}
 	return fmt.Sprint(a) == fmt.Sprint(b) && fmt.Sprintf("%T", a) == fmt.Sprintf("%T", b)
+}
+
+// sameItems compares a and b as lists, item by item with eq; isList is
+// false when neither is a list (a list never equals a non-list).
+func sameItems(a, b any, eq func(x, y any) bool) (equal, isList bool) {
+	xs, aList := a.([]any)
+	ys, bList := b.([]any)
+	if !aList && !bList {
+		return false, false
+	}
+	if !aList || !bList || len(xs) != len(ys) {
+		return false, true
+	}
+	for i := range xs {
+		if !eq(xs[i], ys[i]) {
+			return false, true
+		}
+	}
+	return true, true
 }
 
 // display renders a value the way a person would type it.

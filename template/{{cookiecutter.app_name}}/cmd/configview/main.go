@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 
+	"traderadmin.local/console"
+
 	"{{ cookiecutter.module_path }}/internal/config"
 )
 
@@ -23,11 +25,11 @@ func main() {
 	if err != nil {
 		fail(fmt.Errorf("finding the working directory: %w", err))
 	}
-	paths, err := config.Locate(*configFlag, *schemaFlag, os.Getenv, workDir)
+	files, err := config.Locate(*configFlag, *schemaFlag, os.Getenv, workDir)
 	if err != nil {
 		fail(err)
 	}
-	view, err := config.Load(paths)
+	view, err := console.NewConfig(files).View()
 	if err != nil {
 		fail(err)
 	}

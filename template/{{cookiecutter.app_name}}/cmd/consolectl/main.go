@@ -53,13 +53,13 @@ func main() {
 	if err != nil {
 		fail(1, err)
 	}
-	paths, err := config.Locate(*configFlag, *schemaFlag, os.Getenv, workDir)
+	files, err := config.Locate(*configFlag, *schemaFlag, os.Getenv, workDir)
 	if err != nil {
 		fail(1, err)
 	}
 	out := json.NewEncoder(os.Stdout)
 	c := console.New(console.Options{
-		Files: console.Files{Config: paths.Config, Schema: paths.Schema},
+		Files: files,
 		// Log lines arrive as the window gets them: events.
 		Emit: func(name string, data any) {
 			if strings.HasPrefix(name, console.EventLogsPrefix) {
@@ -68,7 +68,7 @@ func main() {
 		},
 		ContextFlag:   *contextFlag,
 		NamespaceFlag: *namespaceFlag,
-		ProjectDir:    filepath.Dir(filepath.Dir(paths.Config)),
+		ProjectDir:    filepath.Dir(filepath.Dir(files.Config)),
 	})
 	cmd, args := global.Arg(0), global.Args()[1:]
 	switch cmd {
