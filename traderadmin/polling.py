@@ -34,8 +34,11 @@ T = TypeVar("T")
 Clock = Callable[[], float]
 
 
-class PollTimeout(ToolkitError, TimeoutError):
-    """What was waited for did not happen in time; `what`, `timeout` and `last` say what and what was seen."""
+class PollTimeout(ToolkitError):
+    """What was waited for did not happen in time; `what`, `timeout` and `last` say what and what was seen.
+
+    Not a TimeoutError: that is an OSError, and `tolerate=(OSError,)` or a caller's
+    `except OSError` would take a deadline for a flaky socket."""
 
     def __init__(self, what: str, timeout: float, last: object) -> None:
         super().__init__(f"{what}: not reached within {timeout:g} s (last seen: {last!r})")
