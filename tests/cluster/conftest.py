@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from kubernetes import client
 
-from traderadmin.cluster import kube
 from traderadmin.cluster.providers import ProviderError, get_provider
+from traderadmin.kube.errors import KubeError
 from traderadmin.images import deliver_images, docker_client
 
 from clusterhelpers import claim_body, probe_pod_body, wait_for, wait_probe_ready
@@ -35,7 +35,7 @@ def provider():
     try:
         chosen = get_provider(os.environ.get("TRADERADMIN_PROVIDER", "auto"))
         status = chosen.status()
-    except (ProviderError, kube.KubeError, OSError) as exc:
+    except (ProviderError, KubeError, OSError) as exc:
         pytest.fail(f"no cluster to test: {exc}. Fix: invoke cluster.up")
     if not (status.reachable and status.node_ready):
         pytest.fail(f"{chosen.name} cluster (context {chosen.context}) is not Ready: {status.detail}. Fix: invoke cluster.up")
@@ -44,7 +44,10 @@ def provider():
 
 @pytest.fixture(scope="session")
 def api(provider) -> client.ApiClient:
-    return kube.api_client(provider.context)
+    """The SDK's own client: these tests check the cluster itself, beneath the toolkit's handle."""
+    from kubernetes import config
+
+    return config.new_client_from_config(context=provider.context)
 
 
 @pytest.fixture(scope="session")

@@ -12,9 +12,12 @@ from kubernetes import client
 from kubernetes.stream import stream
 
 from clusterhelpers import claim_body, probe_pod_body, wait_for, wait_probe_ready
-from traderadmin import deploy, reload, stack
 from traderadmin.config import ConfigFiles, init_config, read, set_values, sha256
-from traderadmin.kube import connect
+from traderadmin.kube.sdk import connect
+from traderadmin.stack import reload
+from traderadmin.stack.pipeline import deploy_stack
+from traderadmin.stack.status import SERVICE_PORTS, stack_status
+from traderadmin.stack.volume import WRITER, writer_pod
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,29 +50,30 @@ def test_deploy_onto_a_root_owned_0755_volume_then_reload(core, provider, probe_
     kube = connect(provider.context)
     files = ConfigFiles(tmp_path / "config.toml", ROOT / "config" / "schema.json")
     init_config(files)
-    report = stack.deploy_stack(kube, root=ROOT, files=files, namespace=ns, provider=status.provider,
-                                desktop_mode=status.mode or None, timeout=240)
+    report = deploy_stack(kube, root=ROOT, files=files, namespace=ns, provider=status.provider,
+                          desktop_mode=status.mode or None, timeout=240)
     assert report.config_sha256 == sha256(read(files)[0])
 
     # Only the one-shot init step held a capability, and it handed the folder to the writer.
-    writer = kube.core.read_namespaced_pod(deploy.writer_pod(kube, ns), ns)
-    (init,) = writer.status.init_container_statuses
+    name = writer_pod(kube, ns)
+    (writer,) = [p for p in kube.pod_details(ns, WRITER) if p.name == name]
+    (init,) = writer.init_container_statuses
     assert init.state.terminated and init.state.terminated.exit_code == 0, init.state
-    assert json.loads(kube.exec(ns, writer.metadata.name, ["/configwriter", "stat", "/config/config.toml"]).stdout)["exists"]
+    assert json.loads(kube.exec(ns, writer.name, ["/configwriter", "stat", "/config/config.toml"]).stdout)["exists"]
 
     set_values(files, ["trading.max_positions=7"])
     data, _ = read(files)
     outcome = reload.push(kube, ns, data, sha256(data), timeout=60)
     assert outcome.written and outcome.ok, [r.__dict__ for r in outcome.results]
     assert {r.service for r in outcome.results} == {"orchestrator", "scanner"}
-    for row in deploy.stack_status(kube, ns, sha256(data)).rows():
-        if row["service"] in deploy.SERVICE_PORTS:
+    for row in stack_status(kube, ns, sha256(data)).rows():
+        if row["service"] in SERVICE_PORTS:
             assert row["config_sha256"] == sha256(data) and row["matches_local"], row
 
     # The services still mount the volume read-only: the writer is the only one that can change it.
-    for name in deploy.SERVICE_PORTS:
-        spec = kube.apps.read_namespaced_deployment(name, ns).spec.template.spec
-        mounts = [m for c in spec.containers for m in c.volume_mounts or [] if m.name == "cfg"]
-        assert mounts and all(m.read_only for m in mounts), name
+    for name in SERVICE_PORTS:
+        spec = (kube.deployment(ns, name).template or {})["spec"]
+        mounts = [m for c in spec["containers"] for m in c.get("volumeMounts") or [] if m["name"] == "cfg"]
+        assert mounts and all(m.get("readOnly") for m in mounts), name
     wait_for(lambda: not [p for p in core.list_namespaced_pod(ns).items if p.metadata.name == "before"], 60,
              "probe pod gone")
