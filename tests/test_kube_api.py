@@ -3,7 +3,6 @@ the exec channel's exit status, and errors by HTTP status."""
 from __future__ import annotations
 
 import base64
-import inspect
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer

@@ -19,10 +19,9 @@ from traderadmin.kube.errors import KubeError, KubeUnreachable, cut, error_for_s
 
 def api_error(e: Exception, doing: str) -> KubeError:
     """Turn a kubernetes-client exception into the KubeError family member of its HTTP status."""
-    from kubernetes.client.exceptions import ApiException
-    from kubernetes.dynamic.exceptions import DynamicApiError
+    from kubernetes.client.exceptions import ApiException  # the dynamic client's errors derive from it
 
-    if isinstance(e, (ApiException, DynamicApiError)) and e.status:
+    if isinstance(e, ApiException) and e.status:
         return error_for_status(e.status, doing, e.body if e.body is not None else e.reason)
     return unreachable(doing, e)
 
