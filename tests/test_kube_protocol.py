@@ -1,7 +1,9 @@
 """One shape for every cluster handle: the light client, the SDK-backed one, and the tests' fake."""
 from __future__ import annotations
 
+import ast
 import inspect
+from pathlib import Path
 
 import pytest
 
@@ -48,3 +50,36 @@ def test_the_deploy_handle_and_the_fake_satisfy_the_whole_protocol(handle):
 
 def test_the_fake_passes_for_both_protocols_at_run_time():
     assert isinstance(FakeKube(), Cluster) and isinstance(FakeKube(), ClusterApi)
+
+
+SDK_CLIENTS = ("core", "apps", "dynamic", "api_client")
+
+
+def sdk_uses(source: str, filename: str) -> list[str]:
+    """Where `source` imports the kubernetes package or reaches a handle's SDK clients (`kube.core`, `g.kube.apps`)."""
+    found = []
+    for node in ast.walk(ast.parse(source, filename)):
+        names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                 [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        found += [f"{filename}:{node.lineno} imports {n}" for n in names if n.split(".")[0] == "kubernetes"]
+        if isinstance(node, ast.Attribute) and node.attr in SDK_CLIENTS:
+            owner = node.value
+            if isinstance(owner, ast.Name) and owner.id == "kube" or isinstance(owner, ast.Attribute) and owner.attr == "kube":
+                found.append(f"{filename}:{node.lineno} reaches .{node.attr}")
+    return found
+
+
+def test_the_sdk_check_sees_imports_and_client_use():
+    code = "from kubernetes import client\nimport kubernetes.stream\nkube.core.list_node()\ngate.kube.apps.x()\n"
+    assert len(sdk_uses(code, "x.py")) == 4
+
+
+def test_only_the_kube_package_imports_kubernetes_or_reaches_the_sdk_clients():
+    """The typed handle is the one way to the cluster: no other toolkit code imports the SDK or uses its clients."""
+    root = Path(__file__).resolve().parents[1]
+    offenders = []
+    for folder in ("traderadmin", "tasks", "steps", "bench"):
+        for path in sorted((root / folder).rglob("*.py")):
+            if not path.is_relative_to(root / "traderadmin" / "kube"):
+                offenders += sdk_uses(path.read_text(), str(path.relative_to(root)))
+    assert not offenders, offenders
