@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any, Iterator
 
 from traderadmin.kube.objects import (
+    Claim,
     Condition,
     ContainerState,
     ContainerStatus,
@@ -125,8 +126,14 @@ class FakeKube:
     def pod_details(self, namespace: str, app: str | None = None) -> list[PodDetail]:
         return [p for p in self.pod_objects if app is None or p.app == app]
 
-    def claim_phase(self, namespace: str, name: str) -> str | None:
-        return self.volume.get("pvc_phase", "Bound")
+    def claim(self, namespace: str, name: str) -> Claim | None:
+        return Claim(name, self.volume.get("pvc_phase", "Bound"), "pv-1", "hostpath")
+
+    def volume_exists(self, name: str) -> bool:
+        return name == "pv-1"
+
+    def service_ip(self, namespace: str, name: str) -> str:
+        return "10.96.0.10"
 
     def events(self, namespace: str) -> list[Event]:
         return []

@@ -34,7 +34,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from traderadmin.kube.errors import ExecFailed, KubeconfigError, KubeError, KubeNotFound, cut, error_for_status, unreachable
 from traderadmin.kube.kubeconfig import Credentials, load_credentials
-from traderadmin.kube.objects import APP_LABEL, Deployment, Event, ExecResult, NodeInfo, Pod, PodDetail
+from traderadmin.kube.objects import APP_LABEL, Claim, Deployment, Event, ExecResult, NodeInfo, Pod, PodDetail
 
 # Newest first: the server picks the first it speaks. v5 (Kubernetes 1.30+) adds a
 # close signal for stdin; we send no stdin, so v4's framing is the same for us.
@@ -314,14 +314,27 @@ class KubeApi:
         doc = self.get_json(f"/api/v1/namespaces/{quote(namespace)}/pods", f"listing pods in {namespace}", query)
         return sorted((PodDetail.from_api(i) for i in doc.get("items") or []), key=lambda p: p.name)
 
-    def claim_phase(self, namespace: str, name: str) -> str | None:
-        """Bound, Pending or Lost; None when there is no such claim."""
+    def claim(self, namespace: str, name: str) -> Claim | None:
+        """The claim and the volume it is bound to; None when there is no such claim."""
         try:
             doc = self.get_json(f"/api/v1/namespaces/{quote(namespace)}/persistentvolumeclaims/{quote(name)}",
                                 f"reading claim {namespace}/{name}")
         except KubeNotFound:
             return None
-        return (doc.get("status") or {}).get("phase") or ""
+        return Claim.from_api(doc)
+
+    def volume_exists(self, name: str) -> bool:
+        """Whether PersistentVolume `name` is still there (a cluster-wide right)."""
+        try:
+            self.get_json(f"/api/v1/persistentvolumes/{quote(name)}", f"reading volume {name}")
+        except KubeNotFound:
+            return False
+        return True
+
+    def service_ip(self, namespace: str, name: str) -> str:
+        doc = self.get_json(f"/api/v1/namespaces/{quote(namespace)}/services/{quote(name)}",
+                            f"reading service {namespace}/{name}")
+        return (doc.get("spec") or {}).get("clusterIP") or ""
 
     def events(self, namespace: str) -> list[Event]:
         """The namespace's events, oldest first."""

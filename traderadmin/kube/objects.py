@@ -154,6 +154,22 @@ class Deployment:
 
 
 @dataclass(frozen=True)
+class Claim:
+    """A PersistentVolumeClaim: Pending until bound, then the volume it holds."""
+
+    name: str
+    phase: str
+    volume: str = ""
+    storage_class: str = ""
+
+    @classmethod
+    def from_api(cls, item: dict[str, Any]) -> Claim:
+        spec, status = item.get("spec") or {}, item.get("status") or {}
+        return cls((item.get("metadata") or {}).get("name", ""), status.get("phase") or "",
+                   spec.get("volumeName") or "", spec.get("storageClassName") or "")
+
+
+@dataclass(frozen=True)
 class Event:
     time: str
     type: str

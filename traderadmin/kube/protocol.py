@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator, Protocol, runtime_checkable
 
-from traderadmin.kube.objects import Deployment, Event, ExecResult, NodeInfo, Pod, PodDetail
+from traderadmin.kube.objects import Claim, Deployment, Event, ExecResult, NodeInfo, Pod, PodDetail
 
 
 @runtime_checkable
@@ -51,7 +51,11 @@ class Cluster(ClusterApi, Protocol):
 
     def pod_details(self, namespace: str, app: str | None = None) -> list[PodDetail]: ...
 
-    def claim_phase(self, namespace: str, name: str) -> str | None: ...
+    def claim(self, namespace: str, name: str) -> Claim | None: ...
+
+    def volume_exists(self, name: str) -> bool: ...
+
+    def service_ip(self, namespace: str, name: str) -> str: ...
 
     def events(self, namespace: str) -> list[Event]: ...
 

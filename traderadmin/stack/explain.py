@@ -146,7 +146,8 @@ def _tail(kube: Cluster, namespace: str, pod: str, container: str, previous: boo
 
 
 def _pvc_hint(kube: Cluster, namespace: str) -> str:
-    if kube.claim_phase(namespace, "trader-config") != "Bound":
+    claim = kube.claim(namespace, "trader-config")
+    if claim is None or claim.phase != "Bound":
         return ("; the claim trader-config is not bound: the cluster needs a default StorageClass "
                 "(Docker Desktop and `invoke cluster.up` provide one named hostpath)")
     return ""
