@@ -5,7 +5,7 @@
                    both polled in one loop, so each may read up to ~30 ms late
   save -> confirm  click on "Save and push" until the window shows both services on the new
                    hash (the app's own UI report), driven with real X input under Xvfb, against
-                   the toolkit's push of the same kind of change (traderadmin.reload.push, what
+                   the toolkit's push of the same kind of change (traderadmin.stack.reload.push, what
                    `invoke reload` does) into the same namespace
 
 Run: python bench/app_console.py [--launches 5] [--saves 20] [--binary build/bin/TraderAdmin]
@@ -27,10 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from steps.gate import close_gate, open_gate  # noqa: E402
-from traderadmin import reload  # noqa: E402
 from traderadmin.app import build as app_build  # noqa: E402
 from traderadmin.app import drive, scaffold  # noqa: E402
 from traderadmin.config import read, set_values, sha256  # noqa: E402
+from traderadmin.stack import reload  # noqa: E402
 
 SERVICES = ("orchestrator", "scanner")
 

@@ -28,11 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from traderadmin import reload  # noqa: E402
 from traderadmin.app import scaffold  # noqa: E402
 from traderadmin.cluster.providers import get_provider  # noqa: E402
 from traderadmin.config import ConfigFiles, init_config, read, set_values, sha256  # noqa: E402
-from traderadmin.kube import connect  # noqa: E402
+from traderadmin.kube.sdk import connect  # noqa: E402
+from traderadmin.stack import reload  # noqa: E402
 
 
 def pct(xs: list[float], p: float) -> float:

@@ -10,7 +10,7 @@
                  pod's /status through the pod proxy until both show the new hash
   exec floor     one `/configwriter stat` exec through the API server (the light client): the
                  round trip the reload cannot avoid
-  core           the reload alone, in-process (traderadmin.reload.push: write → both /status)
+  core           the reload alone, in-process (traderadmin.stack.reload.push: write → both /status)
   restart        what Stakater Reloader does: write, restart both Deployments, until new pods serve it
   status, logs   `invoke status` and `invoke logs --tail 5`, after and before
 
@@ -37,9 +37,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from traderadmin import deploy as deploying, kubeapi, reload  # noqa: E402
 from traderadmin.cluster.providers import resolve_context  # noqa: E402
 from traderadmin.config import ConfigFiles, init_config, read, set_values, sha256  # noqa: E402
+from traderadmin.kube import api as kubeapi  # noqa: E402
+from traderadmin.stack import reload  # noqa: E402
+from traderadmin.stack.volume import put_config, writer_pod  # noqa: E402
 
 NAMESPACE = f"ta-bench-cli-{secrets.token_hex(3)}"
 
@@ -204,7 +206,7 @@ def main() -> None:
             # What reload.push does, timed in two parts: the put exec, then the wait for both /status.
             start = time.monotonic()
             pods = api.pods(NAMESPACE)
-            deploying.put_config(api, NAMESPACE, data, digest, writer=deploying.writer_pod(api, NAMESPACE, pods))
+            put_config(api, NAMESPACE, data, digest, writer=writer_pod(api, NAMESPACE, pods))
             written = time.monotonic()
             confirmed = reload.wait_for_hash(api, NAMESPACE, digest, 30, start, pods=pods)
             assert all(r.ok for r in confirmed), confirmed

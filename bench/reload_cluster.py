@@ -26,10 +26,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from traderadmin import deploy, manifests, reload, stack  # noqa: E402
 from traderadmin.cluster.providers import get_provider  # noqa: E402
 from traderadmin.config import ConfigFiles, init_config, read, set_values, sha256  # noqa: E402
-from traderadmin.kube import connect  # noqa: E402
+from traderadmin.kube.sdk import connect  # noqa: E402
+from traderadmin.stack import manifests, reload  # noqa: E402
+from traderadmin.stack.pipeline import deploy_stack  # noqa: E402
+from traderadmin.stack.rollout import wait_rollouts  # noqa: E402
+from traderadmin.stack.status import SERVICE_PORTS, read_service_status, service_pods  # noqa: E402
+from traderadmin.stack.volume import put_config  # noqa: E402
 
 NAMESPACE = f"ta-bench-{secrets.token_hex(3)}"  # its own per run: a deleted one takes a while to go
 
@@ -61,51 +65,53 @@ def bench_restart(kube, files: ConfigFiles, n: int) -> list[float]:
     out = []
     for i in range(n):
         data, digest = next_config(files, 1000 + i)
-        old = {p.name for s in deploy.SERVICE_PORTS for p in deploy.service_pods(kube, NAMESPACE, s)}
+        old = {p.name for s in SERVICE_PORTS for p in service_pods(kube, NAMESPACE, s)}
         start = time.monotonic()
-        deploy.put_config(kube, NAMESPACE, data, digest)
+        put_config(kube, NAMESPACE, data, digest)
         stamp = {"spec": {"template": {"metadata": {"annotations": {"bench/restartedAt": str(time.time())}}}}}
-        for service in deploy.SERVICE_PORTS:
-            kube.apps.patch_namespaced_deployment(service, NAMESPACE, stamp)
-        while not all(_new_pod_serves(kube, service, old, digest) for service in deploy.SERVICE_PORTS):
+        for service in SERVICE_PORTS:
+            kube.patch_deployment(NAMESPACE, service, stamp)
+        while not all(_new_pod_serves(kube, service, old, digest) for service in SERVICE_PORTS):
             if time.monotonic() - start > 180:
                 raise RuntimeError("rolling restart did not finish in 180 s")
             time.sleep(0.05)
         out.append(time.monotonic() - start)
-        deploy.wait_rollouts(kube, NAMESPACE, list(deploy.SERVICE_PORTS), 120)
+        wait_rollouts(kube, NAMESPACE, list(SERVICE_PORTS), 120)
     return out
 
 
 def _new_pod_serves(kube, service: str, old: set[str], digest: str) -> bool:
-    new = [p for p in deploy.service_pods(kube, NAMESPACE, service)
+    new = [p for p in service_pods(kube, NAMESPACE, service)
            if p.name not in old and p.phase == "Running"]
-    statuses = [deploy.read_service_status(kube, NAMESPACE, p.name, service) for p in new]
+    statuses = [read_service_status(kube, NAMESPACE, p.name, service) for p in new]
     return bool(new) and all(st and st.get("config_sha256") == digest for st in statuses)
 
 
 def bench_configmap(kube, image: str, files: ConfigFiles, n: int) -> list[float]:
     """A scanner pod reading its config from a ConfigMap volume; time until it sees an update."""
-    from kubernetes import client
-
     name = "bench-cm"
+
+    def config_map(data: bytes) -> None:
+        kube.server_side_apply({"apiVersion": "v1", "kind": "ConfigMap",
+                                "metadata": {"name": name, "namespace": NAMESPACE},
+                                "data": {"config.toml": data.decode()}}, "traderadmin-bench")
+
     data, digest = next_config(files, 2000)
-    kube.core.create_namespaced_config_map(NAMESPACE, client.V1ConfigMap(
-        metadata=client.V1ObjectMeta(name=name), data={"config.toml": data.decode()}))
+    config_map(data)
     pod = {
-        "apiVersion": "v1", "kind": "Pod",
         "metadata": {"name": name, "labels": {"app.kubernetes.io/name": "bench-cm"}},
         "spec": {"containers": [{"name": "scanner", "image": image, "imagePullPolicy": "IfNotPresent",
                                  "args": ["--config", "/cm/config.toml", "--addr", ":8081"],
                                  "volumeMounts": [{"name": "cm", "mountPath": "/cm", "readOnly": True}]}],
                  "volumes": [{"name": "cm", "configMap": {"name": name}}]},
     }
-    kube.core.create_namespaced_pod(NAMESPACE, pod)
+    kube.create_pod(NAMESPACE, pod)
     _wait(lambda: _status(kube, name).get("config_sha256") == digest, 120, "the ConfigMap pod to start")
     out = []
     for i in range(n):
         data, digest = next_config(files, 2001 + i)
         start = time.monotonic()
-        kube.core.patch_namespaced_config_map(name, NAMESPACE, {"data": {"config.toml": data.decode()}})
+        config_map(data)
         _wait(lambda: _status(kube, name).get("config_sha256") == digest, 300, "the ConfigMap update")
         out.append(time.monotonic() - start)
     return out
@@ -138,13 +144,13 @@ def find_kubectl() -> str | None:
 def bench_deploy_noop(kube, provider, files: ConfigFiles, runs: int, images: dict[str, str],
                       kubectl: str | None) -> tuple[list[float], list[float]]:
     # One deploy first puts the volume in step with the local file the other parts edited.
-    stack.deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.status().provider,
-                       desktop_mode=provider.status().mode or None)
+    deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.status().provider,
+                 desktop_mode=provider.status().mode or None)
     ours = []
     for _ in range(runs):
         start = time.monotonic()
-        report = stack.deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.status().provider,
-                                    desktop_mode=provider.status().mode or None)
+        report = deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.status().provider,
+                              desktop_mode=provider.status().mode or None)
         ours.append(time.monotonic() - start)
         assert not report.changed, "a no-op deploy changed something"
     theirs: list[float] = []
@@ -185,8 +191,8 @@ def main() -> None:
     files = ConfigFiles(tmp / "config.toml", ROOT / "config" / "schema.json")
     init_config(files)
     print(f"deploying into {NAMESPACE} on {provider.status().provider} …", flush=True)
-    report = stack.deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.status().provider,
-                                desktop_mode=provider.status().mode or None)
+    report = deploy_stack(kube, root=ROOT, files=files, namespace=NAMESPACE, provider=provider.status().provider,
+                          desktop_mode=provider.status().mode or None)
     runs = {"ours (write + signal → both /status)": lambda: bench_ours(kube, files, args.reloads),
             "rolling restart (Stakater Reloader)": lambda: bench_restart(kube, files, args.restarts),
             "ConfigMap volume update": lambda: bench_configmap(kube, report.images["traderadmin/scanner"], files,
@@ -203,7 +209,7 @@ def main() -> None:
                                                      args.kubectl or find_kubectl())
                                    if "noop" in parts else ([], []))
     finally:
-        kube.core.delete_namespace(NAMESPACE)
+        kube.delete_namespace(NAMESPACE)
     if results:
         report_reloads(results)
     if noop_ours:

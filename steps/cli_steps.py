@@ -11,9 +11,10 @@ from typing import Callable
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from traderadmin import reload
 from traderadmin.config import read, set_values, sha256
-from traderadmin.kube import Kube, connect
+from traderadmin.kube import api
+from traderadmin.kube.errors import KubeError, KubeForbidden
+from traderadmin.stack import reload
 
 from .gate import ROOT, Gate
 
@@ -64,13 +65,11 @@ def fails_naming(ran: subprocess.CompletedProcess, code: int, key: str) -> None:
 
 
 @given("a connection that acts as the toolkit's service account", target_fixture="toolkit_kube")
-def toolkit_connection(gate: Gate) -> Kube:
-    kube = connect(gate.kube.context)
+def toolkit_connection(gate: Gate) -> api.KubeApi:
     # Impersonation makes the API server authorize every call as the ServiceAccount
     # that deploy/ binds to the namespaced Role: nothing beyond that Role is allowed.
-    kube.api_client.set_default_header(
-        "Impersonate-User", f"system:serviceaccount:{gate.namespace}:traderadmin-toolkit")
-    assert_no_cluster_wide_rights(lambda: kube.core.list_node(_request_timeout=10))
+    kube = api.connect(gate.kube.context, impersonate=f"system:serviceaccount:{gate.namespace}:traderadmin-toolkit")
+    assert_no_cluster_wide_rights(lambda: kube.nodes(timeout=10))
     return kube
 
 
@@ -80,15 +79,14 @@ def assert_no_cluster_wide_rights(list_nodes: Callable[[], object]) -> None:
     Any other failure (401, a 5xx, a timeout, a refused connection, a bad header) says
     nothing about rights: counting it as proof would let a broken connection pass.
     """
-    from kubernetes.client.exceptions import ApiException
-
     try:
         list_nodes()
-    except ApiException as e:
-        if e.status == 403:
-            return
-        pytest.fail(f"listing nodes as the toolkit's ServiceAccount failed with HTTP {e.status} {e.reason}, "
-                    f"not 403 Forbidden, so it proves nothing about its rights: {str(e.body)[:300]}")
+    except KubeForbidden:
+        return
+    except KubeError as e:
+        answer = f"HTTP {e.status}" if e.status else "no answer"
+        pytest.fail(f"listing nodes as the toolkit's ServiceAccount failed with {answer}, not 403 Forbidden, "
+                    f"so it proves nothing about its rights: {e}")
     except Exception as e:  # noqa: BLE001 (every other failure is reported, none is proof)
         pytest.fail(f"listing nodes as the toolkit's ServiceAccount failed before the API server judged it "
                     f"({type(e).__name__}: {e}), so it proves nothing about its rights")
@@ -97,7 +95,7 @@ def assert_no_cluster_wide_rights(list_nodes: Callable[[], object]) -> None:
 
 
 @when(parsers.parse('I reload with "{assignment}" through that connection'), target_fixture="change")
-def reload_as_toolkit(gate: Gate, previous: dict, toolkit_kube: Kube, assignment: str) -> dict:
+def reload_as_toolkit(gate: Gate, previous: dict, toolkit_kube: api.KubeApi, assignment: str) -> dict:
     set_values(gate.files, [assignment])
     data, config = read(gate.files)
     digest = sha256(data)
@@ -112,8 +110,8 @@ def follow_logs(gate: Gate, command: str) -> list[str]:
     import queue
     import threading
 
-    from traderadmin import deploy
     from traderadmin.polling import Deadline
+    from traderadmin.stack.status import SERVICE_PORTS
 
     argv = shlex.split(command)
     assert argv[0] == "invoke", "steps run toolkit commands only"
@@ -126,7 +124,7 @@ def follow_logs(gate: Gate, command: str) -> list[str]:
     seen: list[str] = []
     deadline = Deadline(gate.deadline(60))
     try:
-        while {s for s in deploy.SERVICE_PORTS if any(line.startswith(s) for line in seen)} != set(deploy.SERVICE_PORTS):
+        while {s for s in SERVICE_PORTS if any(line.startswith(s) for line in seen)} != set(SERVICE_PORTS):
             try:
                 line = lines.get(timeout=max(deadline.remaining(), 0.01))
             except queue.Empty:
@@ -143,8 +141,8 @@ def follow_logs(gate: Gate, command: str) -> list[str]:
 
 @then("each line names its service")
 def lines_name_their_service(followed: list[str]) -> None:
-    from traderadmin import deploy
+    from traderadmin.stack.status import SERVICE_PORTS
 
-    prefixes = tuple(f"{s}" for s in deploy.SERVICE_PORTS)
+    prefixes = tuple(f"{s}" for s in SERVICE_PORTS)
     unnamed = [line for line in followed if not line.startswith(prefixes) or " | " not in line]
     assert not unnamed, f"lines without their service: {unnamed[:5]}"

@@ -17,10 +17,13 @@ from typing import Any, Callable
 
 import pytest
 
-from traderadmin import deploy, stack
 from traderadmin.config import ConfigFiles, init_config, read, set_values, sha256
-from traderadmin.kube import Kube, KubeError, connect
+from traderadmin.kube.errors import KubeError
+from traderadmin.kube.sdk import Kube, connect
 from traderadmin.polling import PollTimeout, poll_until
+from traderadmin.stack.pipeline import DeployReport, deploy_stack
+from traderadmin.stack.rollout import wait_rollouts
+from traderadmin.stack.status import SERVICE_PORTS
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "reports"
@@ -52,15 +55,15 @@ class Gate:
     expect_cluster: str = ""
     context: str = ""  # the kubeconfig context of the cluster
     images: dict[str, str] | None = None
-    deployed: stack.DeployReport | None = None
+    deployed: DeployReport | None = None
     failed: bool = False
     notes: dict[str, Any] = field(default_factory=dict)
 
     def deadline(self, seconds: float) -> float:
         return seconds * self.deadline_scale
 
-    def deploy(self, rebuild: bool = False) -> stack.DeployReport:
-        report = stack.deploy_stack(
+    def deploy(self, rebuild: bool = False) -> DeployReport:
+        report = deploy_stack(
             self.kube, root=ROOT, files=self.files, namespace=self.namespace, provider=self.provider,
             desktop_mode=self.mode or None, images=None if rebuild or self.images is None else self.images,
             timeout=self.deadline(240))
@@ -120,7 +123,7 @@ def close_gate(g: Gate, keep: bool = False) -> None:
         print(f"\ngate: kept namespace {g.namespace} for inspection (kubectl -n {g.namespace} get all)")
         return
     try:
-        g.kube.core.delete_namespace(g.namespace, propagation_policy="Background")
+        g.kube.delete_namespace(g.namespace)
     except Exception as e:  # cleanup must not hide the run's result
         print(f"\ngate: could not delete namespace {g.namespace}: {e}")
 
@@ -145,7 +148,7 @@ def running_stack(gate: Gate) -> Gate:
     if gate.deployed is None:
         gate.deploy(rebuild=True)
     else:
-        deploy.wait_rollouts(gate.kube, gate.namespace, ["config-writer", *deploy.SERVICE_PORTS], gate.deadline(120))
+        wait_rollouts(gate.kube, gate.namespace, ["config-writer", *SERVICE_PORTS], gate.deadline(120))
     return gate
 
 
@@ -153,25 +156,23 @@ def diagnostics(kube: Kube, namespace: str) -> str:
     """Pod states, logs (with the previous container's), and events: what a person would look at."""
     out = [f"== namespace {namespace}"]
     try:
-        for pod in kube.core.list_namespaced_pod(namespace).items:
-            name = pod.metadata.name
-            out.append(f"-- pod {name}: phase {pod.status.phase}")
-            for cs in pod.status.container_statuses or []:
+        for pod in kube.pod_details(namespace):
+            out.append(f"-- pod {pod.name}: phase {pod.phase}")
+            for cs in pod.container_statuses:
                 out.append(f"   container {cs.name}: ready={cs.ready} restarts={cs.restart_count} state={cs.state}")
                 for previous in (False, True):
                     try:
-                        log = kube.logs(namespace, name, cs.name, tail=40, previous=previous)
+                        log = kube.logs(namespace, pod.name, cs.name, tail=40, previous=previous)
                     except KubeError:
                         continue
                     out.append(f"   {'previous ' if previous else ''}log of {cs.name}:")
                     out += ["     " + line for line in log.splitlines()]
-        for d in kube.apps.list_namespaced_deployment(namespace).items:
-            out.append(f"-- deployment {d.metadata.name}: generation {d.metadata.generation}, status {d.status}")
-        events = sorted(kube.core.list_namespaced_event(namespace).items,
-                        key=lambda e: str(e.last_timestamp or e.event_time or ""))
+        for d in kube.deployments(namespace):
+            out.append(f"-- deployment {d.name}: generation {d.generation}, observed {d.observed_generation}, "
+                       f"{d.ready_replicas}/{d.replicas} ready, {d.updated_replicas} updated, "
+                       f"{d.total_replicas} in all; conditions {list(d.conditions)}")
         out.append("-- events")
-        out += [f"   {e.last_timestamp} {e.type} {e.involved_object.kind}/{e.involved_object.name}: "
-                f"{e.reason}: {e.message}" for e in events[-40:]]
+        out += [f"   {e.time} {e.type} {e.kind}/{e.name}: {e.reason}: {e.message}" for e in kube.events(namespace)[-40:]]
     except Exception as e:  # diagnostics are best effort; the step's own failure is the result
         out.append(f"(collecting diagnostics failed: {e})")
     return "\n".join(out)

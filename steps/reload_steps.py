@@ -8,7 +8,9 @@ import tomllib
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from traderadmin import deploy, reload
+from traderadmin.stack import reload
+from traderadmin.stack.status import SERVICE_PORTS, read_service_status, service_pods
+from traderadmin.stack.volume import config_in_volume, put_config
 from traderadmin.config import ConfigInvalid, set_values, sha256
 from traderadmin.config.edit import Assignment, apply
 from traderadmin.config.validate import parse
@@ -20,10 +22,10 @@ RELOAD_DEADLINE = 5.0
 
 def _statuses(gate: Gate) -> dict[str, dict]:
     out = {}
-    for service in deploy.SERVICE_PORTS:
-        for pod in deploy.service_pods(gate.kube, gate.namespace, service):
+    for service in SERVICE_PORTS:
+        for pod in service_pods(gate.kube, gate.namespace, service):
             out[pod.name] = {"service": service,
-                             **(deploy.read_service_status(gate.kube, gate.namespace, pod.name, service) or {})}
+                             **(read_service_status(gate.kube, gate.namespace, pod.name, service) or {})}
     return out
 
 
@@ -42,7 +44,7 @@ def previous(gate: Gate) -> dict:
         hashes = {s.get("config_sha256") for s in _statuses(gate).values()}
         return hashes if len(hashes) == 1 else None
     running = set(poll("the services agree on one config before the change", agreed, gate.deadline(RELOAD_DEADLINE)))
-    volume = deploy.config_in_volume(gate.kube, gate.namespace)["sha256"]
+    volume = config_in_volume(gate.kube, gate.namespace)["sha256"]
     return {"sha256": running.pop(), "volume_sha256": volume, "started": time.monotonic()}
 
 
@@ -51,7 +53,7 @@ def update_config(gate: Gate, previous: dict) -> dict:
     current = gate.files.config.read_text()
     n = 8 if "max_positions = 7" in current else 7
     data, digest = _edited(gate, f"trading.max_positions={n}")
-    deploy.put_config(gate.kube, gate.namespace, data, digest)
+    put_config(gate.kube, gate.namespace, data, digest)
     return {"sha256": digest, "written_at": time.monotonic()}
 
 
@@ -62,8 +64,8 @@ def send_sigusr1(gate: Gate) -> None:
 
 def _every_service_logs(gate: Gate, what: str, matches) -> None:
     """Poll each service pod's log until a JSON line satisfies `matches`."""
-    for service in deploy.SERVICE_PORTS:
-        for pod in deploy.service_pods(gate.kube, gate.namespace, service):
+    for service in SERVICE_PORTS:
+        for pod in service_pods(gate.kube, gate.namespace, service):
             def logged():
                 for line in gate.kube.logs(gate.namespace, pod.name, service, tail=200).splitlines():
                     try:
@@ -103,7 +105,7 @@ def reload_confirmed(gate: Gate, previous: dict, assignment: str) -> dict:
 def both_report_new_hash(gate: Gate, change: dict) -> None:
     outcome = change["outcome"]
     assert outcome.ok, reload.failure_report(gate.kube, gate.namespace, outcome)
-    assert {r.service for r in outcome.results} == set(deploy.SERVICE_PORTS)
+    assert {r.service for r in outcome.results} == set(SERVICE_PORTS)
     for status in _statuses(gate).values():
         assert status["config_sha256"] == change["sha256"], status
         assert status["last_error"] is None, status
@@ -122,7 +124,7 @@ def write_bad_config(gate: Gate, previous: dict, line: str) -> dict:
     apply(doc, [Assignment(key.strip(), tomllib.loads(f"v = {raw}")["v"])])
     data = doc.as_string().encode()
     digest = sha256(data)
-    deploy.put_config(gate.kube, gate.namespace, data, digest)
+    put_config(gate.kube, gate.namespace, data, digest)
     return {"sha256": digest, "bad": True}
 
 
@@ -142,8 +144,8 @@ def still_previous(gate: Gate, previous: dict, change: dict) -> None:
 
 @then("both services are still ready")
 def still_ready(gate: Gate) -> None:
-    for service, port in deploy.SERVICE_PORTS.items():
-        for pod in deploy.service_pods(gate.kube, gate.namespace, service):
+    for service, port in SERVICE_PORTS.items():
+        for pod in service_pods(gate.kube, gate.namespace, service):
             status, body = gate.kube.proxy_get(gate.namespace, pod.name, port, "readyz")
             assert status == 200, f"{pod.name} is not ready: {body}"
 
@@ -156,7 +158,7 @@ def refused(change: dict, key: str) -> None:
 
 @then("the config volume still holds the previous config")
 def volume_unchanged(gate: Gate, previous: dict) -> None:
-    held = deploy.config_in_volume(gate.kube, gate.namespace)
+    held = config_in_volume(gate.kube, gate.namespace)
     assert held["sha256"] == previous["volume_sha256"], "the refused config reached the volume"
 
 
@@ -164,7 +166,7 @@ def volume_unchanged(gate: Gate, previous: dict) -> None:
       target_fixture="change")
 def write_without_signal(gate: Gate, previous: dict, assignment: str) -> dict:
     data, digest = _edited(gate, assignment)
-    deploy.put_config(gate.kube, gate.namespace, data, digest)
+    put_config(gate.kube, gate.namespace, data, digest)
     return {"sha256": digest}
 
 
@@ -178,18 +180,18 @@ def scanner_reports(gate: Gate, change: dict) -> None:
 
 @when("I delete the orchestrator pod", target_fixture="deleted")
 def delete_orchestrator(gate: Gate) -> list[str]:
-    names = [p.name for p in deploy.service_pods(gate.kube, gate.namespace, "orchestrator")]
+    names = [p.name for p in service_pods(gate.kube, gate.namespace, "orchestrator")]
     for name in names:
-        gate.kube.core.delete_namespaced_pod(name, gate.namespace, grace_period_seconds=1)
+        gate.kube.delete_pod(gate.namespace, name, grace_seconds=1)
     return names
 
 
 @then("a new orchestrator pod runs the latest config hash")
 def new_pod_latest(gate: Gate, deleted: list[str], change: dict) -> None:
     def replaced():
-        pods = [p for p in deploy.service_pods(gate.kube, gate.namespace, "orchestrator")
+        pods = [p for p in service_pods(gate.kube, gate.namespace, "orchestrator")
                 if p.name not in deleted and p.phase == "Running"]
-        statuses = [deploy.read_service_status(gate.kube, gate.namespace, p.name, "orchestrator") for p in pods]
+        statuses = [read_service_status(gate.kube, gate.namespace, p.name, "orchestrator") for p in pods]
         return pods and all(s and s["config_sha256"] == change["sha256"] for s in statuses) and statuses
     poll("a new orchestrator pod on the latest hash", replaced, gate.deadline(90))
 
@@ -201,22 +203,21 @@ NO_WATCH = "orchestrator-nowatch"
 def nowatch_orchestrator(gate: Gate):
     """An extra orchestrator pod like the deployment's, but with --no-watch: only SIGUSR1 (or the slow
     poll) can make it reload, so a prompt reload proves the signal path."""
-    template = gate.kube.apps.read_namespaced_deployment("orchestrator", gate.namespace).spec.template
-    body = gate.kube.api_client.sanitize_for_serialization(template)
+    body = gate.kube.deployment(gate.namespace, "orchestrator").template or {}
     body["metadata"] = {"name": NO_WATCH, "labels": {"app.kubernetes.io/name": NO_WATCH}}
     body["spec"]["containers"][0]["args"] += ["--no-watch"]
-    gate.kube.core.create_namespaced_pod(gate.namespace, {"apiVersion": "v1", "kind": "Pod", **body})
+    gate.kube.create_pod(gate.namespace, body)
 
     def ready():
-        status, _ = gate.kube.proxy_get(gate.namespace, NO_WATCH, deploy.SERVICE_PORTS["orchestrator"], "readyz")
+        status, _ = gate.kube.proxy_get(gate.namespace, NO_WATCH, SERVICE_PORTS["orchestrator"], "readyz")
         return status == 200
     poll(f"{NO_WATCH} ready", ready, gate.deadline(60))
     yield NO_WATCH
-    gate.kube.core.delete_namespaced_pod(NO_WATCH, gate.namespace, grace_period_seconds=0)
+    gate.kube.delete_pod(gate.namespace, NO_WATCH, grace_seconds=0)
 
 
 def _nowatch_status(gate: Gate) -> dict:
-    return deploy.read_service_status(gate.kube, gate.namespace, NO_WATCH, "orchestrator") or {}
+    return read_service_status(gate.kube, gate.namespace, NO_WATCH, "orchestrator") or {}
 
 
 @given("an orchestrator that does not watch the config folder", target_fixture="nowatch")

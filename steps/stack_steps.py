@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pytest_bdd import given, then, when
 
-from traderadmin import deploy
+from traderadmin.stack.status import SERVICE_PORTS, service_pods
 from traderadmin.dockerengine import docker_status
 
 from .gate import Gate, poll
@@ -14,9 +14,7 @@ def docker_and_kubernetes(gate: Gate) -> None:
     """A Docker Engine answers and a Kubernetes node is Ready (Docker Desktop, or the local stand-in)."""
     engine = docker_status()
     assert engine.running, f"no Docker Engine answers ({engine.error}): start Docker Desktop, or run `invoke cluster.up`"
-    nodes = gate.kube.core.list_node().items
-    ready = [n.metadata.name for n in nodes
-             if any(c.type == "Ready" and c.status == "True" for c in n.status.conditions or [])]
+    ready = [n.name for n in gate.kube.nodes() if n.ready]
     assert ready, f"no Ready node in the {gate.provider} cluster"
     gate.notes["nodes"] = ready
     found = f"{gate.provider}/{gate.mode}" if gate.mode else gate.provider
@@ -35,18 +33,18 @@ def apply_all(gate: Gate) -> None:
 @then("all pods (orchestrator, scanner, etc.) enter Running state")
 def all_pods_running(gate: Gate) -> None:
     def running():
-        pods = gate.kube.core.list_namespaced_pod(gate.namespace).items
-        names = {p.metadata.labels.get("app.kubernetes.io/name") for p in pods}
-        ok = pods and all(p.status.phase == "Running" for p in pods)
+        pods = gate.kube.pods(gate.namespace)
+        names = {p.app for p in pods}
+        ok = pods and all(p.phase == "Running" for p in pods)
         return ok and {"orchestrator", "scanner", "config-writer"} <= names and pods
     pods = poll("every pod Running", running, gate.deadline(60))
-    assert all(p.status.phase == "Running" for p in pods)
+    assert all(p.phase == "Running" for p in pods)
 
 
 @given("orchestrator and scanner are running")
 def stack_running(running_stack: Gate) -> None:
-    for service in deploy.SERVICE_PORTS:
-        pods = deploy.service_pods(running_stack.kube, running_stack.namespace, service)
+    for service in SERVICE_PORTS:
+        pods = service_pods(running_stack.kube, running_stack.namespace, service)
         assert pods and all(p.phase == "Running" for p in pods), f"{service} is not running"
 
 
@@ -75,6 +73,5 @@ def no_pod_replaced(gate: Gate, again) -> None:
 
 
 def _pod_fingerprint(gate: Gate) -> dict[str, int]:
-    return {p.metadata.uid: sum(cs.restart_count for cs in p.status.container_statuses or [])
-            for p in gate.kube.core.list_namespaced_pod(gate.namespace).items}
+    return {p.uid: sum(cs.restart_count for cs in p.container_statuses) for p in gate.kube.pod_details(gate.namespace)}
 

@@ -64,7 +64,7 @@ def target(c: Context, as_json: bool = False, context: str | None = None, regist
     """The provider, its status, and an API handle for the cluster --context names (else the configured provider's)."""
     from traderadmin.cluster.providers import get_provider, unreachable
     from traderadmin.errors import ToolkitError
-    from traderadmin.kube import connect
+    from traderadmin.kube.sdk import connect
 
     context, registry = cluster_choice(c, context, registry)
     try:

@@ -55,14 +55,14 @@ def _status_table(c, kube, namespace: str):
     """The stack's status and its table."""
     from rich.table import Table
 
-    from traderadmin import deploy
     from traderadmin.config import ConfigError, read, sha256
+    from traderadmin.stack.status import stack_status
 
     try:
         local = sha256(read(config_files(c))[0])
     except ConfigError:
         local = None
-    report = deploy.stack_status(kube, namespace, local)
+    report = stack_status(kube, namespace, local)
     table = Table(title=f"namespace {namespace}", title_justify="left")
     for col in ("service", "pod", "phase", "ready", "restarts", "config sha256", "matches local", "last error"):
         table.add_column(col, overflow="fold")
@@ -86,8 +86,8 @@ def _status_table(c, kube, namespace: str):
 def deploy(c, namespace=None, context=None, registry=None, host_network=False, timeout=None, confirm_live=False,
            json=False):
     """Build images, get them into the cluster, apply deploy/, put the config in its volume, wait, show status."""
-    from traderadmin import stack
     from traderadmin.errors import ToolkitError
+    from traderadmin.stack import pipeline
 
     ns = namespace or c.config.traderadmin.namespace
     context, registry = cluster_choice(c, context, registry)
@@ -95,7 +95,7 @@ def deploy(c, namespace=None, context=None, registry=None, host_network=False, t
     out = stdout_console()
     try:
         settings = c.config.traderadmin
-        report = stack.deploy_stack(
+        report = pipeline.deploy_stack(
             kube, root=ROOT, files=config_files(c), namespace=ns, provider=status.provider,
             desktop_mode=status.mode or None, cluster=status.cluster, registry=registry, confirm_live=confirm_live,
             host_network=host_network or settings.host_network,
@@ -139,7 +139,7 @@ def reload(c, set_=None, confirm_live=False, namespace=None, context=None, timeo
     with ThreadPoolExecutor(max_workers=1) as pool:
         reaching = pool.submit(_cluster_and_pods, c, json, context, ns)
         files = config_files(c)
-        from traderadmin import reload as reloading
+        from traderadmin.stack import reload as reloading
         from traderadmin.config import read, set_values, sha256, toml_value
         from traderadmin.errors import ToolkitError
 
@@ -245,14 +245,16 @@ def logs(c, service=None, follow=False, tail=50, since=None, previous=False, nam
     """Show the services' logs through the API server; -f follows them all at once."""
     import math
 
-    from traderadmin import deploy, podlogs
     from traderadmin.cli.args import choice
     from traderadmin.errors import ToolkitError
+    from traderadmin.stack import logs as podlogs
+    from traderadmin.stack.status import SERVICE_PORTS
+    from traderadmin.stack.volume import WRITER
 
     ns = namespace or c.config.traderadmin.namespace
     # A typo is refused before the cluster is asked: exit 2, and the name it was probably meant to be.
-    services = [choice(service, "--service", [*deploy.SERVICE_PORTS, deploy.WRITER])] if service \
-        else list(deploy.SERVICE_PORTS)
+    services = [choice(service, "--service", [*SERVICE_PORTS, WRITER])] if service \
+        else list(SERVICE_PORTS)
     since_seconds = math.ceil(since) if since else None
     kube = _cluster(c, context=context)
     try:
@@ -288,7 +290,7 @@ def watch(c, confirm_live=False, namespace=None, context=None, timeout=None, jso
     import signal
     import threading
 
-    from traderadmin import configwatch
+    from traderadmin.stack import watch as configwatch
 
     files = config_files(c)
     ns = namespace or c.config.traderadmin.namespace
@@ -317,14 +319,13 @@ def watch(c, confirm_live=False, namespace=None, context=None, timeout=None, jso
             "context": CONTEXT_HELP, "json": _JSON_HELP})
 def down(c, purge=False, namespace=None, context=None, json=False):
     """Remove the stack; the config volume survives unless --purge."""
-    from traderadmin import deploy
-
     from traderadmin.errors import ToolkitError
+    from traderadmin.stack import apply as applying
 
     ns = namespace or c.config.traderadmin.namespace
     _, _, kube = target(c, json, context=context)
     try:
-        removed = deploy.remove(kube, ns, purge=purge)
+        removed = applying.remove(kube, ns, purge=purge)
     except ToolkitError as e:
         fail(e, json)
     if json:

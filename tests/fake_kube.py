@@ -1,76 +1,73 @@
-"""A stand-in for the cluster handles (traderadmin.kube.Kube, traderadmin.kubeapi.KubeApi): pods,
-deployments and service /status held in memory. It satisfies the ClusterApi Protocol
-(tests/test_kubeapi.py checks it), plus the SDK-shaped `core`/`apps` that deploy's waiting reads."""
+"""A stand-in for the cluster handles (traderadmin.kube.sdk.Kube, traderadmin.kube.api.KubeApi): pods,
+deployments and service /status held in memory. It satisfies the Cluster Protocol (and so ClusterApi);
+tests/test_kube_protocol.py checks it."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace as NS
-from typing import Any
+from dataclasses import replace
+from typing import Any, Iterator
 
-from typing import Iterator
-
-from traderadmin.kubeapi import ExecResult, Pod
+from traderadmin.kube.objects import (
+    Claim,
+    Condition,
+    ContainerState,
+    ContainerStatus,
+    Deployment,
+    Event,
+    ExecResult,
+    NodeInfo,
+    Pod,
+    PodDetail,
+    Terminated,
+    Waiting,
+)
 
 
 def pod(name: str, app: str, phase: str = "Running", waiting: str | None = None, restarts: int = 0,
-        ready: bool = True, message: str = "", scheduled: bool = True, init: list[NS] | None = None) -> NS:
-    state = NS(waiting=NS(reason=waiting, message=message) if waiting else None)
-    conditions = [NS(type="Ready", status="True" if ready else "False", message="")]
+        ready: bool = True, message: str = "", scheduled: bool = True, init: list[ContainerStatus] | None = None,
+        image: str | None = None) -> PodDetail:
+    state = ContainerState(waiting=Waiting(waiting, message) if waiting else None)
+    conditions = [Condition("Ready", "True" if ready else "False")]
     if not scheduled:
-        conditions.append(NS(type="PodScheduled", status="False", message="0/1 nodes: unbound PVC"))
-    return NS(metadata=NS(name=name, labels={"app.kubernetes.io/name": app}, deletion_timestamp=None, uid=name),
-              status=NS(phase=phase, conditions=conditions,
-                        init_container_statuses=init or [],
-                        container_statuses=[NS(name=app, image=f"traderadmin/{app}:t", state=state,
-                                               restart_count=restarts, ready=ready)]))
+        conditions.append(Condition("PodScheduled", "False", message="0/1 nodes: unbound PVC"))
+    return PodDetail(name, app, name, phase, tuple(conditions), tuple(init or ()),
+                     (ContainerStatus(app, image or f"traderadmin/{app}:t", state, ContainerState(), restarts, ready),))
 
 
 def init_container(name: str, exit_code: int | None = None, waiting: str | None = None, running: bool = False,
-                   restarts: int = 0) -> NS:
+                   restarts: int = 0) -> ContainerStatus:
     """An init container's status: `exit_code` alone is its current end; with `waiting`, its last one."""
-    ended = NS(exit_code=exit_code) if exit_code is not None else None
-    state = NS(waiting=NS(reason=waiting, message="") if waiting else None, running=NS() if running else None,
-               terminated=None if waiting else ended)
-    return NS(name=name, image="traderadmin/configwriter:t", state=state,
-              last_state=NS(terminated=ended if waiting else None), restart_count=restarts, ready=False)
+    ended = Terminated(exit_code) if exit_code is not None else None
+    state = ContainerState(waiting=Waiting(waiting) if waiting else None, running=running,
+                           terminated=None if waiting else ended)
+    return ContainerStatus(name, "traderadmin/configwriter:t", state, ContainerState(terminated=ended if waiting else None),
+                           restarts, False)
 
 
 def deployment(generation=2, observed=2, replicas=1, updated=1, ready=1, available=1, total=1,
-               conditions: list[NS] | None = None) -> NS:
-    return NS(metadata=NS(generation=generation), spec=NS(replicas=replicas),
-              status=NS(observed_generation=observed, updated_replicas=updated, ready_replicas=ready,
-                        available_replicas=available, replicas=total, conditions=conditions or []))
+               conditions: list[Condition] | None = None, strategy: str = "RollingUpdate") -> Deployment:
+    return Deployment("d", generation, replicas, observed, updated, ready, available, total, strategy,
+                      tuple(conditions or ()))
 
 
 class FakeKube:
     context = "fake"
 
     def __init__(self) -> None:
-        self.pod_objects: list[NS] = []
+        self.pod_objects: list[PodDetail] = []
         self.patches: list[tuple[str, dict]] = []
         self.scaled: list[tuple[str, int]] = []
-        self.deployments: dict[str, NS] = {}
+        self.deployment_objects: dict[str, Deployment] = {}
         self.status: dict[str, Any] = {}  # pod name -> /status dict, or a list consumed per call
         self.readyz: dict[str, tuple[int, str]] = {}
         self.logs_by_pod: dict[str, str] = {}
         self.logs_read: list[tuple[str, str | None, bool]] = []  # (pod, container, previous)
         self.execs: list[tuple[str, list[str]]] = []
         self.volume: dict[str, Any] = {"sha256": None}
-        fake = self
-
-        class Core:
-            def list_namespaced_pod(self, namespace, label_selector=""):
-                app = label_selector.split("=", 1)[1] if label_selector else None
-                return NS(items=[p for p in fake.pod_objects if app is None or p.metadata.labels["app.kubernetes.io/name"] == app])
-
-            def read_namespaced_persistent_volume_claim(self, name, namespace):
-                return NS(status=NS(phase=fake.volume.get("pvc_phase", "Bound")))
-
-        class Apps:
-            def read_namespaced_deployment(self, name, namespace):
-                return fake.deployments[name]
-
-        self.core, self.apps = Core(), Apps()
+        self.namespace_phases: list[str | None] = []  # consumed per call; empty: no such namespace
+        self.objects: dict[tuple[str, str], dict[str, Any]] = {}  # (kind, name) -> applied object
+        self.versions: dict[tuple[str, str], int] = {}
+        self.deleted: list[str] = []
 
     def proxy_get(self, namespace, pod, port, path, timeout=5):
         if path == "readyz":
@@ -85,10 +82,6 @@ class FakeKube:
         self.logs_since = since_seconds
         return self.logs_by_pod.get(pod, "")
 
-    def stream_logs(self, namespace, pod, container=None, tail=20, since_seconds=None, previous=False):
-        self.logs_read.append((pod, container, previous))
-        yield from self.logs_by_pod.get(pod, "").splitlines()
-
     def exec(self, namespace, pod, argv, container=None, timeout=30, check=True):
         self.execs.append((pod, argv))
         if argv[:2] == ["/configwriter", "put"]:
@@ -101,14 +94,10 @@ class FakeKube:
 
     def pods(self, namespace: str, app: str | None = None) -> list[Pod]:
         out = []
-        for p in self.pod_objects:
-            label = p.metadata.labels["app.kubernetes.io/name"]
-            if app is not None and label != app:
-                continue
-            ready = any(c.type == "Ready" and c.status == "True" for c in p.status.conditions or [])
-            restarts = sum(cs.restart_count for cs in p.status.container_statuses or [])
-            out.append(Pod(p.metadata.name, label, p.status.phase, ready, restarts,
-                           deleting=bool(p.metadata.deletion_timestamp), containers=(label,)))
+        for p in self.pod_details(namespace, app):
+            ready = any(c.type == "Ready" and c.status == "True" for c in p.conditions)
+            restarts = sum(cs.restart_count for cs in p.container_statuses)
+            out.append(Pod(p.name, p.app, p.phase, ready, restarts, containers=(p.app,)))
         return out
 
     def stream_logs(self, namespace, pod, container=None, tail=20, since_seconds=None,
@@ -122,6 +111,65 @@ class FakeKube:
     def scale(self, namespace, deployment, replicas) -> None:
         self.scaled.append((deployment, replicas))
 
+
+    # -- Cluster: what deploying reads and writes ---------------------------------------------------
+
+    def namespace_phase(self, namespace: str) -> str | None:
+        return self.namespace_phases.pop() if self.namespace_phases else None
+
+    def deployment(self, namespace: str, name: str) -> Deployment:
+        return replace(self.deployment_objects[name], name=name)
+
+    def deployments(self, namespace: str) -> list[Deployment]:
+        return [self.deployment(namespace, name) for name in self.deployment_objects]
+
+    def pod_details(self, namespace: str, app: str | None = None) -> list[PodDetail]:
+        return [p for p in self.pod_objects if app is None or p.app == app]
+
+    def claim(self, namespace: str, name: str) -> Claim | None:
+        return Claim(name, self.volume.get("pvc_phase", "Bound"), "pv-1", "hostpath")
+
+    def volume_exists(self, name: str) -> bool:
+        return name == "pv-1"
+
+    def service_ip(self, namespace: str, name: str) -> str:
+        return "10.96.0.10"
+
+    def events(self, namespace: str) -> list[Event]:
+        return []
+
+    def nodes(self, timeout: float = 10) -> list[NodeInfo]:
+        return [NodeInfo("node", True, "v1.34.0", "containerd://2.0.0")]
+
+    def create_pod(self, namespace: str, body: dict[str, Any]) -> None:
+        name = body["metadata"]["name"]
+        self.pod_objects.append(pod(name, body["metadata"].get("labels", {}).get("app.kubernetes.io/name", name)))
+
+    def delete_pod(self, namespace: str, name: str, grace_seconds: int | None = None) -> None:
+        self.pod_objects = [p for p in self.pod_objects if p.name != name]
+        self.deleted.append(f"Pod/{name}")
+
+    def delete_namespace(self, namespace: str) -> None:
+        self.deleted.append(f"Namespace/{namespace}")
+
+    def resource_version(self, api_version: str, kind: str, namespace: str, name: str) -> str | None:
+        version = self.versions.get((kind, name))
+        return None if version is None else str(version)
+
+    def server_side_apply(self, obj: dict[str, Any], field_manager: str) -> str:
+        key = (obj["kind"], obj["metadata"]["name"])
+        if self.objects.get(key) != obj:
+            self.objects[key] = obj
+            self.versions[key] = self.versions.get(key, 0) + 1
+        return str(self.versions[key])
+
+    def labelled(self, api_version: str, kind: str, namespace: str, selector: str) -> list[str]:
+        return [name for k, name in self.objects if k == kind]
+
+    def delete(self, api_version: str, kind: str, namespace: str, name: str) -> None:
+        self.objects.pop((kind, name), None)
+        self.versions.pop((kind, name), None)
+        self.deleted.append(f"{kind}/{name}")
 
 class FakeStack(FakeKube):
     """A running stack (writer, orchestrator, scanner) whose services take up whatever the writer puts,

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from traderadmin.cluster import detect, kube, providers
+from traderadmin.cluster import detect, probes, providers
+from traderadmin.kube.errors import KubeUnreachable
+from traderadmin.kube.objects import NodeInfo
 from traderadmin.localcluster import flavors
 
 DATA = Path(__file__).parent / "data" / "clusters"
@@ -23,9 +25,9 @@ def _load(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
-def _node_infos(case: dict) -> list[kube.NodeInfo]:
+def _node_infos(case: dict) -> list[NodeInfo]:
     return [
-        kube.NodeInfo(
+        NodeInfo(
             n["metadata"]["name"],
             any(c["type"] == "Ready" and c["status"] == "True" for c in n["status"]["conditions"]),
             n["status"]["nodeInfo"]["kubeletVersion"],
@@ -43,8 +45,8 @@ def recorded(monkeypatch, tmp_path):
         config = tmp_path / "config"
         config.write_text(yaml.safe_dump(case["kubeconfig"]))
         monkeypatch.setenv("KUBECONFIG", str(config))
-        monkeypatch.setattr(kube, "list_nodes", lambda context, kubeconfig=None, timeout=10.0: _node_infos(case))
-        monkeypatch.setattr(kube, "docker_info", lambda: case["docker_info"])
+        monkeypatch.setattr(probes, "list_nodes", lambda context, kubeconfig=None, timeout=10.0: _node_infos(case))
+        monkeypatch.setattr(probes, "docker_info", lambda: case["docker_info"])
 
     return use
 
@@ -72,7 +74,7 @@ def test_recorded_cluster_is_classified(path, recorded):
 
 def test_context_server_is_read_from_kubeconfig(recorded):
     recorded(_load(DATA / "docker-desktop-kubeadm.json"))
-    contexts, current = kube.list_contexts()
+    contexts, current = probes.list_contexts()
     assert current == "docker-desktop"
     assert contexts == [
         detect.ContextFacts("docker-desktop", "docker-desktop", "https://kubernetes.docker.internal:6443")
@@ -139,7 +141,7 @@ def test_every_provider_the_toolkit_knows_has_a_recorded_case():
 
 def test_minikube_profile_is_read_from_the_kubeconfig_extension(recorded):
     recorded(_load(DATA / "minikube-profile-multi-node.json"))
-    (facts,), _ = kube.list_contexts()
+    (facts,), _ = probes.list_contexts()
     assert facts.written_by == detect.MINIKUBE_KUBECONFIG_PROVIDER
 
 
@@ -238,9 +240,9 @@ def test_context_provider_up_on_a_silent_cluster_says_how_to_start_it(case, fix,
     recorded(data)
 
     def unreachable(context, kubeconfig=None, timeout=10.0):
-        raise kube.KubeUnreachable(f"cluster of context {context!r} is not reachable: connection refused")
+        raise KubeUnreachable(f"cluster of context {context!r} is not reachable: connection refused")
 
-    monkeypatch.setattr(kube, "list_nodes", unreachable)
+    monkeypatch.setattr(probes, "list_nodes", unreachable)
     context = data["kubeconfig"]["current-context"]
     with pytest.raises(providers.ProviderError, match="does not answer") as caught:
         providers.get_provider(context=context).up(lambda m: None, lambda m: None)

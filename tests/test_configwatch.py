@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.fake_kube import FakeStack as ReactingKube
-from traderadmin import configwatch
 from traderadmin.config import ConfigFiles, init_config, sha256
+from traderadmin.stack import watch as configwatch
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -1,10 +1,11 @@
-"""Rollout judgement and the reasons given while waiting, against a fake API."""
+"""Rollout judgement, the reasons given while waiting, applying and status, against a fake cluster."""
 import pytest
 
-from traderadmin import deploy
-from types import SimpleNamespace as NS
-
 from tests.fake_kube import FakeKube, deployment, init_container, pod
+from traderadmin.kube.errors import KubeError
+from traderadmin.kube.objects import Condition
+from traderadmin.stack import apply, explain, rollout, status, volume
+from traderadmin.stack.errors import DeployError
 
 
 @pytest.mark.parametrize("d,done,words", [
@@ -16,8 +17,8 @@ from tests.fake_kube import FakeKube, deployment, init_container, pod
 ])
 def test_rollout_is_done_only_when_complete(d, done, words):
     kube = FakeKube()
-    kube.deployments["scanner"] = d
-    state = deploy._deployment_state(kube, "ns", "scanner")
+    kube.deployment_objects["scanner"] = d
+    state = rollout._deployment_state(kube, "ns", "scanner")
     assert state.done is done and words in state.reason
 
 
@@ -32,14 +33,14 @@ def test_explain_names_the_cause_and_the_fix(p, words):
     kube.pod_objects = [p]
     kube.logs_by_pod["o-1"] = "Traceback: boom"
     kube.volume["pvc_phase"] = "Pending"
-    assert words in deploy.explain(kube, "ns", "orchestrator")
+    assert words in explain.explain(kube, "ns", "orchestrator")
 
 
 def test_an_image_from_a_registry_that_cannot_be_pulled_blames_the_registry_not_loading():
     kube = FakeKube()
-    kube.pod_objects = [pod("o-1", "orchestrator", "Pending", waiting="ErrImagePull", message="401 Unauthorized")]
-    kube.pod_objects[0].status.container_statuses[0].image = "registry.example.com/t/traderadmin/orchestrator:t"
-    said = deploy.explain(kube, "ns", "orchestrator")
+    kube.pod_objects = [pod("o-1", "orchestrator", "Pending", waiting="ErrImagePull", message="401 Unauthorized",
+                            image="registry.example.com/t/traderadmin/orchestrator:t")]
+    said = explain.explain(kube, "ns", "orchestrator")
     assert "401 Unauthorized" in said and "must reach that registry" in said and "no registry is used" not in said
 
 
@@ -47,7 +48,7 @@ def test_explain_shows_why_a_running_service_is_not_ready():
     kube = FakeKube()
     kube.pod_objects = [pod("s-1", "scanner", ready=False)]
     kube.readyz["s-1"] = (503, '{"ready": false, "error": "config file missing"}')
-    assert "config file missing" in deploy.explain(kube, "ns", "scanner")
+    assert "config file missing" in explain.explain(kube, "ns", "scanner")
 
 
 @pytest.mark.parametrize("said,words,blames_the_volume", [
@@ -66,8 +67,8 @@ def test_explain_reads_the_writers_readiness(said, words, blames_the_volume):
     answer = kube.proxy_get
     kube.proxy_get = lambda ns, name, port, path, timeout=5: (
         asked.append((name, port, path)) or answer(ns, name, port, path))
-    reason = deploy.explain(kube, "ns", "config-writer")
-    assert asked == [("w-1", deploy.WRITER_PORT, "readyz")]
+    reason = explain.explain(kube, "ns", "config-writer")
+    assert asked == [("w-1", volume.WRITER_PORT, "readyz")]
     for w in words:
         assert w in reason
     assert ("volume-owner" in reason) is blames_the_volume
@@ -81,7 +82,7 @@ def test_explain_names_a_failed_init_container_its_exit_code_log_and_fix(status,
     kube = FakeKube()
     kube.pod_objects = [pod("w-1", "config-writer", "Pending", waiting="PodInitializing", ready=False, init=[status])]
     kube.logs_by_pod["w-1"] = "configwriter: cannot give /config to uid 65532: lchown /config: operation not permitted"
-    reason = deploy.explain(kube, "ns", "config-writer")
+    reason = explain.explain(kube, "ns", "config-writer")
     for words in ["w-1: init container volume-owner failed (exit code 1", "operation not permitted",
                   "may run as root with CAP_CHOWN", "pod-security.kubernetes.io/enforce=baseline"]:
         assert words in reason
@@ -97,12 +98,10 @@ def test_explain_names_a_failed_init_container_its_exit_code_log_and_fix(status,
 def test_explain_follows_init_containers(status, words):
     kube = FakeKube()
     kube.pod_objects = [pod("w-1", "config-writer", "Pending", waiting="PodInitializing", ready=False, init=[status])]
-    assert words in deploy.explain(kube, "ns", "config-writer")
+    assert words in explain.explain(kube, "ns", "config-writer")
 
 
 def test_an_unreadable_log_does_not_hide_the_failed_init_container():
-    from traderadmin.kube import KubeError
-
     kube = FakeKube()
     kube.pod_objects = [pod("w-1", "config-writer", "Pending", ready=False, init=[init_container("volume-owner", exit_code=1)])]
 
@@ -110,35 +109,33 @@ def test_an_unreadable_log_does_not_hide_the_failed_init_container():
         raise KubeError("container volume-owner not found")
 
     kube.logs = gone
-    reason = deploy.explain(kube, "ns", "config-writer")
+    reason = explain.explain(kube, "ns", "config-writer")
     assert "init container volume-owner failed" in reason and "could not be read" in reason
 
 
 def test_wait_gives_up_with_every_stuck_reason():
     kube = FakeKube()
-    kube.deployments["scanner"] = deployment(available=0)
+    kube.deployment_objects["scanner"] = deployment(available=0)
     kube.pod_objects = [pod("s-1", "scanner", "Pending", waiting="ErrImageNeverPull")]
-    with pytest.raises(deploy.DeployError, match="ErrImageNeverPull"):
-        deploy.wait_rollouts(kube, "ns", ["scanner"], timeout=0)
+    with pytest.raises(DeployError, match="ErrImageNeverPull"):
+        rollout.wait_rollouts(kube, "ns", ["scanner"], timeout=0)
 
 
 def test_put_config_goes_through_the_writer_and_reports_a_no_op():
     kube = FakeKube()
     kube.pod_objects = [pod("w-1", "config-writer")]
-    assert deploy.put_config(kube, "ns", b"a = 1\n", "abc") is True
-    assert deploy.put_config(kube, "ns", b"a = 1\n", "abc") is False
+    assert volume.put_config(kube, "ns", b"a = 1\n", "abc") is True
+    assert volume.put_config(kube, "ns", b"a = 1\n", "abc") is False
     (pod_name, argv), _ = kube.execs
     assert pod_name == "w-1" and argv[:4] == ["/configwriter", "put", "/config/config.toml", "abc"]
 
 
 def test_no_writer_pod_is_a_clear_error():
-    with pytest.raises(deploy.DeployError, match="invoke deploy"):
-        deploy.put_config(FakeKube(), "ns", b"", "x")
+    with pytest.raises(DeployError, match="invoke deploy"):
+        volume.put_config(FakeKube(), "ns", b"", "x")
 
 
 def test_a_failing_look_does_not_end_the_wait():
-    from traderadmin.kube import KubeError
-
     kube = FakeKube()
     kube.pod_objects = [pod("s-1", "scanner", ready=False)]
 
@@ -146,76 +143,81 @@ def test_a_failing_look_does_not_end_the_wait():
         raise KubeError("pod s-1 not found")
 
     kube.proxy_get = gone
-    assert "could not tell why" in deploy.explain(kube, "ns", "scanner")
+    assert "could not tell why" in explain.explain(kube, "ns", "scanner")
 
 
 def test_a_live_deployment_is_moved_to_the_new_strategy_before_apply():
     """Server-side apply alone cannot turn RollingUpdate into Recreate (the defaulted rollingUpdate stays)."""
-    from types import SimpleNamespace as NS
-
-    patches = []
     kube = FakeKube()
-    kube.apps.read_namespaced_deployment = lambda name, ns: NS(spec=NS(strategy=NS(type="RollingUpdate")))
-    kube.apps.patch_namespaced_deployment = lambda name, ns, body: patches.append((name, body))
+    kube.deployment_objects["scanner"] = deployment(strategy="RollingUpdate")
     obj = {"metadata": {"name": "scanner", "namespace": "ns"}, "spec": {"strategy": {"type": "Recreate"}}}
-    deploy._switch_strategy(kube, obj)
-    assert patches == [("scanner", {"spec": {"strategy": {"type": "Recreate", "rollingUpdate": None}}})]
-    kube.apps.read_namespaced_deployment = lambda name, ns: NS(spec=NS(strategy=NS(type="Recreate")))
-    deploy._switch_strategy(kube, obj)
-    assert len(patches) == 1, "an unchanged strategy needs no patch"
+    apply._switch_strategy(kube, obj)
+    assert kube.patches == [("scanner", {"spec": {"strategy": {"type": "Recreate", "rollingUpdate": None}}})]
+    kube.deployment_objects["scanner"] = deployment(strategy="Recreate")
+    apply._switch_strategy(kube, obj)
+    assert len(kube.patches) == 1, "an unchanged strategy needs no patch"
+
+
+def _obj(kind: str, name: str, data: str = "") -> dict:
+    return {"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": "ns"}, "data": {"x": data}}
+
+
+def test_apply_reports_created_configured_and_unchanged_and_prune_removes_leftovers():
+    kube = FakeKube()
+    first = apply.apply(kube, [_obj("ConfigMap", "a"), _obj("Service", "s")])
+    assert [a.action for a in first] == ["created", "created"]
+    again = apply.apply(kube, [_obj("ConfigMap", "a", "changed"), _obj("Service", "s")])
+    assert [a.action for a in again] == ["configured", "unchanged"]
+    pruned = apply.prune(kube, "ns", [_obj("ConfigMap", "a")])
+    assert [(p.kind, p.name, p.action) for p in pruned] == [("Service", "s", "pruned")]
+    assert kube.deleted == ["Service/s"]
+
+
+def test_remove_keeps_the_volume_and_namespace_unless_purged():
+    kube = FakeKube()
+    apply.apply(kube, [_obj("ConfigMap", "a")])
+    assert apply.remove(kube, "ns") == ["ConfigMap/a"]
+    assert apply.remove(kube, "ns", purge=True) == ["Namespace/ns"]
 
 
 def test_deploy_waits_for_a_namespace_being_deleted():
-    from types import SimpleNamespace as NS
-
-    from kubernetes.client.exceptions import ApiException
-
-    phases = ["Terminating", "Terminating"]
     waited = []
-
-    def read_namespace(name):
-        if phases:
-            return NS(status=NS(phase=phases.pop()))
-        raise ApiException(status=404)
-
     kube = FakeKube()
-    kube.core.read_namespace = read_namespace
-    deploy.wait_namespace_usable(kube, "ns", timeout=10, on_wait=waited.append)
+    kube.namespace_phases = ["Terminating", "Terminating"]
+    rollout.wait_namespace_usable(kube, "ns", timeout=10, on_wait=waited.append)
     assert len(waited) == 2 and "being deleted" in waited[0]
 
 
 def test_a_namespace_that_never_goes_away_is_a_clear_error():
-    from types import SimpleNamespace as NS
-
     kube = FakeKube()
-    kube.core.read_namespace = lambda name: NS(status=NS(phase="Terminating"))
-    with pytest.raises(deploy.DeployError, match="still being deleted"):
-        deploy.wait_namespace_usable(kube, "ns", timeout=0)
+    kube.namespace_phases = ["Terminating"] * 3
+    with pytest.raises(DeployError, match="still being deleted"):
+        rollout.wait_namespace_usable(kube, "ns", timeout=0)
 
 
 def test_status_is_healthy_only_when_every_service_runs_the_local_config():
-    status = deploy.StackStatus("ns", local_sha256="new", pods=[
-        deploy.PodStatus("config-writer", "w-1", "Running", True, 0),
-        deploy.PodStatus("orchestrator", "o-1", "Running", True, 0, {"config_sha256": "new", "last_error": None}),
-        deploy.PodStatus("scanner", "s-1", "Running", True, 1, {"config_sha256": "old", "last_error": "x: bad"}),
+    stack = status.StackStatus("ns", local_sha256="new", pods=[
+        status.PodStatus("config-writer", "w-1", "Running", True, 0),
+        status.PodStatus("orchestrator", "o-1", "Running", True, 0, {"config_sha256": "new", "last_error": None}),
+        status.PodStatus("scanner", "s-1", "Running", True, 1, {"config_sha256": "old", "last_error": "x: bad"}),
     ])
-    rows = {r["pod"]: r for r in status.rows()}
+    rows = {r["pod"]: r for r in stack.rows()}
     assert rows["w-1"]["matches_local"] is None
     assert rows["o-1"]["matches_local"] is True
     assert rows["s-1"]["matches_local"] is False and rows["s-1"]["last_error"] == "x: bad"
-    assert not status.healthy
-    status.pods[2].service_status = {"config_sha256": "new", "last_error": None}
-    assert status.healthy
-    assert not deploy.StackStatus("ns").healthy, "no pods is no stack"
+    assert not stack.healthy
+    stack.pods[2].service_status = {"config_sha256": "new", "last_error": None}
+    assert stack.healthy
+    assert not status.StackStatus("ns").healthy, "no pods is no stack"
 
 
 def test_a_writer_that_admission_refuses_is_explained_with_the_namespace_fix():
     kube = FakeKube()
-    refused = NS(type="ReplicaFailure", status="True", reason="FailedCreate",
-                 message='pods "config-writer-abc" is forbidden: violates PodSecurity "restricted:latest": '
-                         'runAsNonRoot != true (container "volume-owner" must not set runAsNonRoot=false)')
-    kube.deployments["config-writer"] = deployment(ready=0, available=0, updated=0, total=0, conditions=[refused])
-    reason = deploy.explain(kube, "trading", "config-writer")
+    refused = Condition("ReplicaFailure", "True", "FailedCreate",
+                        'pods "config-writer-abc" is forbidden: violates PodSecurity "restricted:latest": '
+                        'runAsNonRoot != true (container "volume-owner" must not set runAsNonRoot=false)')
+    kube.deployment_objects["config-writer"] = deployment(ready=0, available=0, updated=0, total=0, conditions=[refused])
+    reason = explain.explain(kube, "trading", "config-writer")
     assert reason.startswith("config-writer: no pod can be created, the namespace's PodSecurity policy refuses it")
     assert "volume-owner" in reason
     assert "kubectl label namespace trading pod-security.kubernetes.io/enforce=baseline --overwrite" in reason
@@ -223,5 +225,5 @@ def test_a_writer_that_admission_refuses_is_explained_with_the_namespace_fix():
 
 def test_no_pods_and_no_failure_says_nothing_yet():
     kube = FakeKube()
-    kube.deployments["scanner"] = deployment(ready=0, available=0, updated=0, total=0)
-    assert deploy.explain(kube, "trading", "scanner") == ""
+    kube.deployment_objects["scanner"] = deployment(ready=0, available=0, updated=0, total=0)
+    assert explain.explain(kube, "trading", "scanner") == ""

@@ -140,14 +140,15 @@ def test_doctor_aims_every_cluster_row_at_the_context_it_is_given(monkeypatch, t
 
 
 def test_cluster_row_for_a_silent_cluster_of_your_own_says_how_to_start_it(monkeypatch):
-    from traderadmin.cluster import detect, kube, providers
+    from traderadmin.cluster import detect, probes, providers
+    from traderadmin.kube.errors import KubeUnreachable
 
     def unreachable(context, kubeconfig=None, timeout=10.0):
-        raise kube.KubeUnreachable(f"cluster of context {context!r} is not reachable: connection refused")
+        raise KubeUnreachable(f"cluster of context {context!r} is not reachable: connection refused")
 
     monkeypatch.setattr(providers, "linux_root_debian", lambda: False)
-    monkeypatch.setattr(kube, "list_contexts", lambda kubeconfig=None: ([detect.ContextFacts("k3d-trading")], None))
-    monkeypatch.setattr(kube, "list_nodes", unreachable)
+    monkeypatch.setattr(probes, "list_contexts", lambda kubeconfig=None: ([detect.ContextFacts("k3d-trading")], None))
+    monkeypatch.setattr(probes, "list_nodes", unreachable)
     finding = doctor.check_cluster("k3d-trading")
     assert not finding.ok and "connection refused" in finding.detail
     assert finding.fix == "k3d cluster: `k3d cluster start trading`"

@@ -25,7 +25,7 @@ from tests.fake_kube import FakeStack
 import traderadmin.cluster.providers as providers
 stack = FakeStack()
 providers.light_handle = lambda name="auto", context=None: stack
-import traderadmin.configwatch as configwatch
+import traderadmin.stack.watch as configwatch
 configwatch.saves = lambda config, stop, quiet_ms=50: iter([None])  # one save, then the watch ends
 from invoke import Program
 from tasks import ns

@@ -8,11 +8,11 @@ from pathlib import Path
 from types import SimpleNamespace as NS
 
 import pytest
-from kubernetes.client.exceptions import ApiException
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from steps import cli_steps, reload_steps  # noqa: E402
+from traderadmin.kube.errors import error_for_status, unreachable  # noqa: E402
 
 
 def _raises(error: BaseException):
@@ -22,13 +22,14 @@ def _raises(error: BaseException):
 
 
 def test_403_forbidden_is_proof_of_no_cluster_wide_rights():
-    cli_steps.assert_no_cluster_wide_rights(_raises(ApiException(status=403, reason="Forbidden")))
+    cli_steps.assert_no_cluster_wide_rights(_raises(error_for_status(403, "listing nodes", "Forbidden")))
 
 
 @pytest.mark.parametrize("error,shown", [
-    (ApiException(status=401, reason="Unauthorized"), "401"),
-    (ApiException(status=500, reason="Internal Server Error"), "500"),
-    (ApiException(status=404, reason="Not Found"), "404"),
+    (error_for_status(401, "listing nodes", "Unauthorized"), "401"),
+    (error_for_status(500, "listing nodes", "Internal Server Error"), "500"),
+    (error_for_status(404, "listing nodes", "Not Found"), "404"),
+    (unreachable("listing nodes", ConnectionRefusedError("connection refused")), "did not answer"),
     (ConnectionRefusedError("connection refused"), "ConnectionRefusedError"),
     (TimeoutError("timed out"), "TimeoutError"),
     (ValueError("bad header"), "ValueError"),
@@ -41,7 +42,7 @@ def test_any_other_failure_to_list_nodes_fails_the_step_with_its_reason(error, s
 
 def test_listing_nodes_successfully_fails_the_step():
     with pytest.raises(pytest.fail.Exception, match="cluster-wide rights"):
-        cli_steps.assert_no_cluster_wide_rights(lambda: NS(items=[]))
+        cli_steps.assert_no_cluster_wide_rights(lambda: [])
 
 
 class _SlowExecCluster:

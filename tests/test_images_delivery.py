@@ -11,7 +11,7 @@ from typing import Any
 import docker.errors
 import pytest
 
-from traderadmin import manifests, stack
+from traderadmin.stack import manifests, pipeline
 from traderadmin import images as images_pkg
 from traderadmin.images import delivery
 from traderadmin.images.delivery import Delivery, deliver_images
@@ -243,7 +243,7 @@ def _fake_build(monkeypatch: pytest.MonkeyPatch, client: FakeDocker) -> list[str
 def test_pushed_references_are_what_the_rendered_pods_run(monkeypatch):
     client = FakeDocker(built=())
     _fake_build(monkeypatch, client)
-    images, deliveries = stack.build_and_deliver(ROOT, "unknown", None, lambda phase, msg: None,
+    images, deliveries = pipeline.build_and_deliver(ROOT, "unknown", None, lambda phase, msg: None,
                                                  registry="registry.example.com/trading", context="corp")
     assert images == {f"traderadmin/{s}": f"registry.example.com/trading/traderadmin/{s}:{s[:3]}123"
                       for s in ("configwriter", "orchestrator", "scanner")}
@@ -258,7 +258,7 @@ def test_loaded_images_keep_their_references(monkeypatch):
     loaded: list[tuple[str, str, str]] = []
     monkeypatch.setattr(delivery, "load_image",
                         lambda ref, provider, cluster, run, log: loaded.append((ref, provider, cluster)) or 0.5)
-    images, _ = stack.build_and_deliver(ROOT, "kind", None, lambda phase, msg: None, cluster="dev")
+    images, _ = pipeline.build_and_deliver(ROOT, "kind", None, lambda phase, msg: None, cluster="dev")
     assert images == {ref.split(":")[0]: ref for ref in refs}
     assert loaded == [(ref, "kind", "dev") for ref in refs] and client.images.pushed == []
 
@@ -270,7 +270,7 @@ def test_a_cluster_images_cannot_reach_is_refused_before_the_build(monkeypatch):
     monkeypatch.setattr(images_pkg, "docker_client", no_build)
     monkeypatch.setattr(images_pkg, "build_images", no_build)
     with pytest.raises(DeliveryError, match="context 'corp' is not one the toolkit recognises"):
-        stack.build_and_deliver(ROOT, "unknown", None, lambda phase, msg: None, context="corp")
+        pipeline.build_and_deliver(ROOT, "unknown", None, lambda phase, msg: None, context="corp")
 
 
 def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from traderadmin import testrun
-from traderadmin.cluster import detect, kube, providers
+from traderadmin.cluster import detect, probes, providers
+from traderadmin.kube.objects import NodeInfo
 from traderadmin.localcluster import configfiles, dockerruntime, flavors, host, kubeconfigs, lifecycle, pki
 from traderadmin.localcluster.components import components
 from traderadmin.localcluster.layout import Layout, Network
@@ -92,9 +93,9 @@ def test_the_provider_code_recognises_the_kubeadm_flavor_as_docker_desktop(kubea
     path = kubeconfigs.merge_into_user_kubeconfig(layout, Network(), tmp_path / "config", flavors.KUBEADM)
     monkeypatch.setenv("KUBECONFIG", str(path))
     node = flavors.KUBEADM.node("somehost")
-    monkeypatch.setattr(kube, "list_nodes", lambda context, kubeconfig=None, timeout=10.0: [
-        kube.NodeInfo(node, True, "v1.34.4", "docker://20.10.24")])
-    monkeypatch.setattr(kube, "docker_info", lambda: {"DriverStatus": [["Backing Filesystem", "extfs"]]})
+    monkeypatch.setattr(probes, "list_nodes", lambda context, kubeconfig=None, timeout=10.0: [
+        NodeInfo(node, True, "v1.34.4", "docker://20.10.24")])
+    monkeypatch.setattr(probes, "docker_info", lambda: {"DriverStatus": [["Backing Filesystem", "extfs"]]})
     detection, _ = providers.detect_context("docker-desktop")
     assert (detection.provider, detection.mode, detection.ok) == ("docker-desktop", "kubeadm", True)
     assert flavors.KUBEADM.recognised_as == "docker-desktop/kubeadm"
@@ -191,7 +192,7 @@ def test_auto_picks_the_local_cluster_this_host_was_set_up_with(monkeypatch, tmp
     monkeypatch.setenv("TRADERADMIN_STATE_DIR", str(tmp_path))
     (tmp_path / "flavor").write_text("kubeadm\n")
     monkeypatch.setattr(providers, "linux_root_debian", lambda: True)
-    monkeypatch.setattr(kube, "list_contexts", lambda kubeconfig=None: ([detect.ContextFacts("docker-desktop")], "docker-desktop"))
+    monkeypatch.setattr(probes, "list_contexts", lambda kubeconfig=None: ([detect.ContextFacts("docker-desktop")], "docker-desktop"))
     name, why = providers.resolve_provider_name("auto")
     assert name == "local" and "docker-desktop" in why
     assert lifecycle.served_context() == "docker-desktop"
@@ -261,8 +262,8 @@ def test_storage_classes_are_named_and_bound_like_the_originals(flavor):
 
 
 def test_the_provider_code_recognises_the_kind_flavor_as_docker_desktop_kind(monkeypatch, tmp_path):
-    monkeypatch.setattr(kube, "list_nodes", lambda context, kubeconfig=None, timeout=10.0: [
-        kube.NodeInfo(flavors.KIND.node("somehost"), True, "v1.34.4", "containerd://1.6.20")])
+    monkeypatch.setattr(probes, "list_nodes", lambda context, kubeconfig=None, timeout=10.0: [
+        NodeInfo(flavors.KIND.node("somehost"), True, "v1.34.4", "containerd://1.6.20")])
     config = tmp_path / "config"
     config.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "current-context": "docker-desktop",
                                       "clusters": [{"name": "docker-desktop", "cluster": {"server": "https://x:6443"}}],
@@ -270,7 +271,7 @@ def test_the_provider_code_recognises_the_kind_flavor_as_docker_desktop_kind(mon
                                                                                           "user": "docker-desktop"}}],
                                       "users": [{"name": "docker-desktop", "user": {}}]}))
     monkeypatch.setenv("KUBECONFIG", str(config))
-    monkeypatch.setattr(kube, "docker_info", lambda: {"DriverStatus": [["driver-type", "io.containerd.snapshotter.v1"]]})
+    monkeypatch.setattr(probes, "docker_info", lambda: {"DriverStatus": [["driver-type", "io.containerd.snapshotter.v1"]]})
     detection, _ = providers.detect_context("docker-desktop")
     assert (detection.provider, detection.mode, detection.ok) == ("docker-desktop", "kind", True)
     assert flavors.KIND.recognised_as == "docker-desktop/kind"

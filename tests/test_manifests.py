@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin import manifests
+from traderadmin.stack import manifests
 
 ROOT = Path(__file__).resolve().parent.parent
 OBJS = manifests.load(ROOT / "deploy")
@@ -110,14 +110,14 @@ def test_every_other_container_runs_as_non_root_with_nothing_added(name):
 
 
 def test_the_toolkit_knows_the_writers_port_uid_and_init_container():
-    from traderadmin import deploy
+    from traderadmin.stack.volume import VOLUME_OWNER, WRITER_PORT, WRITER_UID
 
     spec = DEPLOYMENTS["config-writer"]["spec"]["template"]["spec"]
     (writer,) = spec["containers"]
-    assert writer["ports"][0]["containerPort"] == deploy.WRITER_PORT
-    assert spec["securityContext"]["runAsUser"] == deploy.WRITER_UID
+    assert writer["ports"][0]["containerPort"] == WRITER_PORT
+    assert spec["securityContext"]["runAsUser"] == WRITER_UID
     (owner,) = spec["initContainers"]
-    assert owner["name"] == deploy.VOLUME_OWNER and owner["args"][2:] == [str(deploy.WRITER_UID)] * 2
+    assert owner["name"] == VOLUME_OWNER and owner["args"][2:] == [str(WRITER_UID)] * 2
 
 
 def test_render_places_everything_in_one_namespace_with_tagged_images():

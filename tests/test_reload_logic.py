@@ -1,5 +1,5 @@
 """Reload confirmation by hash, against a fake API."""
-from traderadmin import reload
+from traderadmin.stack import reload
 from tests.fake_kube import FakeKube, pod
 
 

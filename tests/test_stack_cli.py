@@ -102,7 +102,7 @@ def test_logs_with_no_pods_says_so_and_fails(ctx, monkeypatch):
 
 
 def test_two_pods_of_one_service_are_told_apart():
-    from traderadmin import podlogs
+    from traderadmin.stack import logs as podlogs
 
     found = [podlogs.Source("orchestrator", "o-1"), podlogs.Source("orchestrator", "o-2"),
              podlogs.Source("scanner", "s-1")]
@@ -239,10 +239,10 @@ def test_up_json_failure_prints_the_failing_steps_document_and_its_code(ctx, mon
 
 
 def test_down_json_lists_what_was_removed(ctx, monkeypatch, capsys):
-    from traderadmin import deploy
+    from traderadmin.stack import apply
 
     monkeypatch.setattr(stack, "target", lambda *a, **k: (None, None, FakeKube()))
-    monkeypatch.setattr(deploy, "remove", lambda kube, ns, purge: ["Deployment/orchestrator", "Deployment/scanner"])
+    monkeypatch.setattr(apply, "remove", lambda kube, ns, purge: ["Deployment/orchestrator", "Deployment/scanner"])
     stack.down(ctx, namespace="ns", json=True)
     out = json.loads(capsys.readouterr().out)
     assert out == {"ok": True, "namespace": "ns", "removed": ["Deployment/orchestrator", "Deployment/scanner"],

@@ -23,9 +23,9 @@ from pathlib import Path
 import pytest
 
 from steps.gate import Gate, GateUnavailable, close_gate, open_gate
-from traderadmin import deploy
 from traderadmin.app import build as app_build
 from traderadmin.app import drive
+from traderadmin.stack.status import stack_status
 from traderadmin.config import read, sha256
 
 from apphelpers import APP, REPORTS
@@ -122,7 +122,7 @@ def test_a_person_edits_saves_pushes_and_restarts_the_scanner(stack: Gate, binar
             assert b"workers = 7" in data and b"max_results = 50" in data, "only workers changed, to 7"
             w.screenshot("both-confirmed")
             # The cluster itself agrees, read without the app.
-            rows = deploy.stack_status(stack.kube, stack.namespace, new_sha).rows()
+            rows = stack_status(stack.kube, stack.namespace, new_sha).rows()
             assert {r["service"] for r in rows if r["matches_local"]} >= set(SERVICES), rows
 
             # 4. Restart the scanner: a new pod comes back on the same hash.

@@ -12,13 +12,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from kubernetes import client
 
-from traderadmin.cluster import kube
 from traderadmin.cluster.providers import ProviderError, get_provider
+from traderadmin.kube.errors import KubeError
+from traderadmin.kube.sdk import Kube, connect
 from traderadmin.images import deliver_images, docker_client
 
-from clusterhelpers import claim_body, probe_pod_body, wait_for, wait_probe_ready
+from clusterhelpers import claim_body, create, probe_pod_body, wait_probe_ready
 
 PROBE_SRC = Path(__file__).parent / "probe" / "main.go"
 
@@ -35,7 +35,7 @@ def provider():
     try:
         chosen = get_provider(os.environ.get("TRADERADMIN_PROVIDER", "auto"))
         status = chosen.status()
-    except (ProviderError, kube.KubeError, OSError) as exc:
+    except (ProviderError, KubeError, OSError) as exc:
         pytest.fail(f"no cluster to test: {exc}. Fix: invoke cluster.up")
     if not (status.reachable and status.node_ready):
         pytest.fail(f"{chosen.name} cluster (context {chosen.context}) is not Ready: {status.detail}. Fix: invoke cluster.up")
@@ -43,21 +43,16 @@ def provider():
 
 
 @pytest.fixture(scope="session")
-def api(provider) -> client.ApiClient:
-    return kube.api_client(provider.context)
+def kube(provider) -> Kube:
+    return connect(provider.context)
 
 
 @pytest.fixture(scope="session")
-def core(api) -> client.CoreV1Api:
-    return client.CoreV1Api(api)
-
-
-@pytest.fixture(scope="session")
-def namespace(core):
+def namespace(kube):
     name = f"ta-cluster-test-{secrets.token_hex(3)}"
-    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    kube.server_side_apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}, "traderadmin-tests")
     yield name
-    core.delete_namespace(name, propagation_policy="Background")
+    kube.delete_namespace(name)
 
 
 @pytest.fixture(scope="session")
@@ -98,16 +93,13 @@ def probe_image(build_probe) -> str:
 
 
 @pytest.fixture(scope="session")
-def claim(core, namespace) -> str:
-    core.create_namespaced_persistent_volume_claim(namespace, claim_body("probe-data", "64Mi"))
+def claim(kube, namespace) -> str:
+    create(kube, namespace, claim_body("probe-data", "64Mi"))
     return "probe-data"
 
 
 @pytest.fixture(scope="session")
-def probe_pod(core, namespace, probe_image, claim) -> str:
-    pod = probe_pod_body("probe", probe_image, claim)
-    core.create_namespaced_pod(namespace, pod)
-
-    wait_probe_ready(core, namespace, "probe")
+def probe_pod(kube, namespace, probe_image, claim) -> str:
+    kube.create_pod(namespace, probe_pod_body("probe", probe_image, claim))
+    wait_probe_ready(kube, namespace, "probe")
     return "probe"
-

@@ -9,45 +9,28 @@ import sys
 import time
 from pathlib import Path
 
-from kubernetes import client
-from kubernetes.stream import stream
-
-from clusterhelpers import PROBE_PORT, claim_body, probe_pod_body, recognised, wait_for
+from clusterhelpers import PROBE_PORT, claim_body, create, pod_named, probe_pod_body, recognised, run, wait_for
+from traderadmin.kube.errors import KubeError
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _exec(core, namespace: str, pod: str, *command: str) -> str:
-    return stream(
-        core.connect_get_namespaced_pod_exec,
-        pod,
-        namespace,
-        command=list(command),
-        stderr=True,
-        stdin=False,
-        stdout=True,
-        tty=False,
-        _preload_content=True,
-    )
-
-
-def test_node_is_ready(core, provider):
-    nodes = core.list_node().items
+def test_node_is_ready(kube, provider):
+    nodes = kube.nodes()
     assert nodes, "the cluster has no node"
     for node in nodes:
-        conditions = {c.type: c.status for c in node.status.conditions}
-        assert conditions["Ready"] == "True", node.metadata.name
+        assert node.ready, node.name
     if provider.name == "local":
-        assert nodes[0].status.node_info.kubelet_version.startswith("v1.34.")
+        assert nodes[0].kubelet_version.startswith("v1.34.")
 
 
-def test_pod_runs_a_locally_built_image_with_no_registry(core, namespace, probe_pod, probe_image, provider):
-    pod = core.read_namespaced_pod(probe_pod, namespace)
-    assert pod.status.phase == "Running"
-    (container,) = pod.status.container_statuses
+def test_pod_runs_a_locally_built_image_with_no_registry(kube, namespace, probe_pod, probe_image, provider):
+    pod = pod_named(kube, namespace, probe_pod)
+    assert pod and pod.phase == "Running"
+    (container,) = pod.container_statuses
     assert container.ready and container.image.endswith(probe_image)
-    events = core.list_namespaced_event(namespace, field_selector=f"involvedObject.name={probe_pod}").items
-    pulled = [e.message or "" for e in events if e.reason == "Pulled"]
+    events = [e for e in kube.events(namespace) if e.name == probe_pod]
+    pulled = [e.message for e in events if e.reason == "Pulled"]
     if recognised(provider) == "docker-desktop/kind":
         # The node pulls, as Docker Desktop's kind nodes do, from the mirror of the engine's
         # store (no registry is reachable from here, so a pull that worked came from there),
@@ -59,78 +42,59 @@ def test_pod_runs_a_locally_built_image_with_no_registry(core, namespace, probe_
         assert any("already present" in m for m in pulled), pulled
 
 
-def test_claim_binds_to_a_root_owned_0755_hostpath_folder_a_non_root_pod_cannot_write(core, namespace, claim, probe_pod):
+def test_claim_binds_to_a_root_owned_0755_hostpath_folder_a_non_root_pod_cannot_write(kube, namespace, claim, probe_pod):
     """Docker Desktop's semantics (docker.io/hostpath, kind's local-path): what the stack must cope with."""
-    pvc = wait_for(
-        lambda: (p := core.read_namespaced_persistent_volume_claim(claim, namespace)).status.phase == "Bound" and p,
-        60,
-        "PVC Bound",
-    )
-    assert pvc.spec.storage_class_name == "hostpath"
-    assert json.loads(_exec(core, namespace, probe_pod, "/probe", "stat", "/data")) == {"uid": 0, "gid": 0, "mode": "0755"}
-    out = _exec(core, namespace, probe_pod, "/probe", "write", "/data/hello.txt", "written through exec")
+    pvc = wait_for(lambda: (c := kube.claim(namespace, claim)) and c.phase == "Bound" and c, 60, "PVC Bound")
+    assert pvc.storage_class == "hostpath"
+    assert json.loads(run(kube, namespace, probe_pod, "/probe", "stat", "/data")) == {"uid": 0, "gid": 0, "mode": "0755"}
+    out = run(kube, namespace, probe_pod, "/probe", "write", "/data/hello.txt", "written through exec")
     assert "permission denied" in out
-    assert "no such file" in _exec(core, namespace, probe_pod, "/probe", "read", "/data/hello.txt")
+    assert "no such file" in run(kube, namespace, probe_pod, "/probe", "read", "/data/hello.txt")
 
 
-def test_exec_through_the_api(core, namespace, probe_pod):
-    assert _exec(core, namespace, probe_pod, "/probe", "echo", "hello", "from", "exec").strip() == "hello from exec"
+def test_exec_through_the_api(kube, namespace, probe_pod):
+    assert run(kube, namespace, probe_pod, "/probe", "echo", "hello", "from", "exec").strip() == "hello from exec"
 
 
-def test_logs_through_the_api(core, namespace, probe_pod):
-    logs = core.read_namespaced_pod_log(probe_pod, namespace)
+def test_logs_through_the_api(kube, namespace, probe_pod):
+    logs = kube.logs(namespace, probe_pod, tail=-1)
     assert f"probe serving on :{PROBE_PORT} as uid 65532" in logs
 
 
-def test_signal_sent_by_exec_reaches_the_main_process(core, namespace, probe_pod):
-    _exec(core, namespace, probe_pod, "/probe", "signal", "USR1", "1")
-    wait_for(lambda: "received SIGUSR1" in core.read_namespaced_pod_log(probe_pod, namespace), 20, "SIGUSR1 logged")
+def test_signal_sent_by_exec_reaches_the_main_process(kube, namespace, probe_pod):
+    run(kube, namespace, probe_pod, "/probe", "signal", "USR1", "1")
+    wait_for(lambda: "received SIGUSR1" in kube.logs(namespace, probe_pod, tail=-1), 20, "SIGUSR1 logged")
 
 
-def test_pod_proxy_through_the_api(core, namespace, probe_pod):
-    body = core.connect_get_namespaced_pod_proxy_with_path(f"{probe_pod}:{PROBE_PORT}", namespace, "status")
-    status = json.loads(body.replace("'", '"')) if isinstance(body, str) else body
-    assert status["host"] == probe_pod and status["uid"] == 65532
+def test_pod_proxy_through_the_api(kube, namespace, probe_pod):
+    code, body = kube.proxy_get(namespace, probe_pod, PROBE_PORT, "status")
+    status = json.loads(body)
+    assert code == 200 and status["host"] == probe_pod and status["uid"] == 65532
 
 
-def test_service_reaches_the_pod_from_another_pod(core, namespace, probe_pod):
-    service = client.V1Service(
-        metadata=client.V1ObjectMeta(name="probe"),
-        spec=client.V1ServiceSpec(selector={"app": "probe"}, ports=[client.V1ServicePort(port=80, target_port=PROBE_PORT)]),
-    )
-    ip = core.create_namespaced_service(namespace, service).spec.cluster_ip
+def test_service_reaches_the_pod_from_another_pod(kube, namespace, probe_pod):
+    create(kube, namespace, {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "probe"},
+                             "spec": {"selector": {"app": "probe"}, "ports": [{"port": 80, "targetPort": PROBE_PORT}]}})
+    ip = kube.service_ip(namespace, "probe")
 
     def answered():
         try:
-            return json.loads(_exec(core, namespace, probe_pod, "/probe", "get", f"http://{ip}/status"))
-        except (ValueError, client.ApiException):
+            return json.loads(run(kube, namespace, probe_pod, "/probe", "get", f"http://{ip}/status"))
+        except (ValueError, KubeError):
             return None
 
     assert wait_for(answered, 30, f"Service {ip} answers")["host"] == probe_pod
 
 
-def test_deleting_a_claim_deletes_its_volume(core, namespace, probe_image):
-    core.create_namespaced_persistent_volume_claim(namespace, claim_body("short-lived", "1Mi"))
+def test_deleting_a_claim_deletes_its_volume(kube, namespace, probe_image):
+    create(kube, namespace, claim_body("short-lived", "1Mi"))
     # A consumer, so a WaitForFirstConsumer class (kind's local-path) provisions too.
-    core.create_namespaced_pod(namespace, probe_pod_body("short-lived-user", probe_image, "short-lived"))
-    bound = wait_for(
-        lambda: (p := core.read_namespaced_persistent_volume_claim("short-lived", namespace)).spec.volume_name
-        and p.status.phase == "Bound" and p,
-        60,
-        "short-lived PVC Bound",
-    )
-    volume = bound.spec.volume_name
-    core.delete_namespaced_pod("short-lived-user", namespace, grace_period_seconds=0)
-    core.delete_namespaced_persistent_volume_claim("short-lived", namespace)
-
-    def gone():
-        try:
-            core.read_persistent_volume(volume)
-        except client.ApiException as exc:
-            return exc.status == 404
-        return False
-
-    wait_for(gone, 90, f"PersistentVolume {volume} deleted")
+    kube.create_pod(namespace, probe_pod_body("short-lived-user", probe_image, "short-lived"))
+    bound = wait_for(lambda: (c := kube.claim(namespace, "short-lived")) and c.volume and c.phase == "Bound" and c,
+                     60, "short-lived PVC Bound")
+    kube.delete_pod(namespace, "short-lived-user", grace_seconds=0)
+    kube.delete("v1", "PersistentVolumeClaim", namespace, "short-lived")
+    wait_for(lambda: not kube.volume_exists(bound.volume), 90, f"PersistentVolume {bound.volume} deleted")
 
 
 def test_cluster_up_is_fast_when_already_running(provider):

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import secrets
 
-from kubernetes.stream import stream
-
-from clusterhelpers import probe_pod_body, recognised, wait_probe_ready
+from clusterhelpers import probe_pod_body, recognised, run, wait_probe_ready
 
 # What a node runs after the same tag is rebuilt in the engine (imagePullPolicy IfNotPresent):
 # kubeadm mode reads the engine's store directly, so the next pod sees the rebuild; kind mode's
@@ -15,33 +13,29 @@ from clusterhelpers import probe_pod_body, recognised, wait_probe_ready
 SAME_TAG_REBUILD_SEEN = {"docker-desktop/kubeadm": True, "docker-desktop/kind": False, "local": False}
 
 
-def _stamp(core, namespace: str, pod: str) -> str:
-    return stream(core.connect_get_namespaced_pod_exec, pod, namespace, command=["/probe", "read", "/stamp"],
-                  stderr=True, stdin=False, stdout=True, tty=False, _preload_content=True)
-
-
-def _run(core, namespace: str, image: str) -> str:
+def _run(kube, namespace: str, image: str) -> str:
+    """The stamp of `image`, read in a new pod that runs it."""
     name = f"fresh-{secrets.token_hex(3)}"
-    core.create_namespaced_pod(namespace, probe_pod_body(name, image))
-    wait_probe_ready(core, namespace, name)
-    return _stamp(core, namespace, name)
+    kube.create_pod(namespace, probe_pod_body(name, image))
+    wait_probe_ready(kube, namespace, name)
+    return run(kube, namespace, name, "/probe", "read", "/stamp")
 
 
-def test_the_pod_runs_the_image_just_rebuilt(core, namespace, build_probe):
+def test_the_pod_runs_the_image_just_rebuilt(kube, namespace, build_probe):
     first_stamp, second_stamp = (f"build {secrets.token_hex(4)}" for _ in range(2))
     first = build_probe(first_stamp)
-    assert _run(core, namespace, first) == first_stamp
+    assert _run(kube, namespace, first) == first_stamp
     second = build_probe(second_stamp)
     assert second != first, "a changed image must get a new tag"
-    assert _run(core, namespace, second) == second_stamp
+    assert _run(kube, namespace, second) == second_stamp
 
 
-def test_a_rebuilt_tag_is_served_as_the_cluster_it_stands_for_serves_it(core, namespace, provider, build_probe):
+def test_a_rebuilt_tag_is_served_as_the_cluster_it_stands_for_serves_it(kube, namespace, provider, build_probe):
     kind = recognised(provider)
     tag = f"same-{secrets.token_hex(4)}"
     build_probe("before", tag=tag)
-    assert _run(core, namespace, f"traderadmin-test/probe:{tag}") == "before"
+    assert _run(kube, namespace, f"traderadmin-test/probe:{tag}") == "before"
     build_probe("after", tag=tag)
-    seen = _run(core, namespace, f"traderadmin-test/probe:{tag}")
+    seen = _run(kube, namespace, f"traderadmin-test/probe:{tag}")
     assert seen == ("after" if SAME_TAG_REBUILD_SEEN[kind] else "before"), (
         f"on {kind} a pod after a same-tag rebuild ran the {seen!r} image")

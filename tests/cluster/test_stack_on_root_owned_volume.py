@@ -8,68 +8,62 @@ import secrets
 from pathlib import Path
 
 import pytest
-from kubernetes import client
-from kubernetes.stream import stream
 
-from clusterhelpers import claim_body, probe_pod_body, wait_for, wait_probe_ready
-from traderadmin import deploy, reload, stack
+from clusterhelpers import claim_body, create, pod_named, probe_pod_body, run, wait_for, wait_probe_ready
 from traderadmin.config import ConfigFiles, init_config, read, set_values, sha256
-from traderadmin.kube import connect
+from traderadmin.stack import reload
+from traderadmin.stack.pipeline import deploy_stack
+from traderadmin.stack.status import SERVICE_PORTS, stack_status
+from traderadmin.stack.volume import WRITER, writer_pod
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _exec(core, namespace: str, pod: str, *command: str) -> str:
-    return stream(core.connect_get_namespaced_pod_exec, pod, namespace, command=list(command),
-                  stderr=True, stdin=False, stdout=True, tty=False, _preload_content=True)
-
-
 @pytest.fixture
-def stack_namespace(core):
+def stack_namespace(kube):
     name = f"ta-rootvol-{secrets.token_hex(3)}"
-    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    kube.server_side_apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name}}, "traderadmin-tests")
     yield name
-    core.delete_namespace(name, propagation_policy="Background")
+    kube.delete_namespace(name)
 
 
-def test_deploy_onto_a_root_owned_0755_volume_then_reload(core, provider, probe_image, stack_namespace, tmp_path):
+def test_deploy_onto_a_root_owned_0755_volume_then_reload(kube, provider, probe_image, stack_namespace, tmp_path):
     ns = stack_namespace
-    core.create_namespaced_persistent_volume_claim(ns, claim_body("trader-config", "100Mi"))
+    create(kube, ns, claim_body("trader-config", "100Mi"))
 
     # Before the stack: the folder is root's and a non-root pod cannot write into it.
-    core.create_namespaced_pod(ns, probe_pod_body("before", probe_image, "trader-config"))
-    wait_probe_ready(core, ns, "before")
-    assert json.loads(_exec(core, ns, "before", "/probe", "stat", "/data")) == {"uid": 0, "gid": 0, "mode": "0755"}
-    assert "permission denied" in _exec(core, ns, "before", "/probe", "write", "/data/x", "x")
-    core.delete_namespaced_pod("before", ns, grace_period_seconds=0)
+    kube.create_pod(ns, probe_pod_body("before", probe_image, "trader-config"))
+    wait_probe_ready(kube, ns, "before")
+    assert json.loads(run(kube, ns, "before", "/probe", "stat", "/data")) == {"uid": 0, "gid": 0, "mode": "0755"}
+    assert "permission denied" in run(kube, ns, "before", "/probe", "write", "/data/x", "x")
+    kube.delete_pod(ns, "before", grace_seconds=0)
 
     status = provider.status()
-    kube = connect(provider.context)
     files = ConfigFiles(tmp_path / "config.toml", ROOT / "config" / "schema.json")
     init_config(files)
-    report = stack.deploy_stack(kube, root=ROOT, files=files, namespace=ns, provider=status.provider,
-                                desktop_mode=status.mode or None, timeout=240)
+    report = deploy_stack(kube, root=ROOT, files=files, namespace=ns, provider=status.provider,
+                          desktop_mode=status.mode or None, timeout=240)
     assert report.config_sha256 == sha256(read(files)[0])
 
     # Only the one-shot init step held a capability, and it handed the folder to the writer.
-    writer = kube.core.read_namespaced_pod(deploy.writer_pod(kube, ns), ns)
-    (init,) = writer.status.init_container_statuses
+    name = writer_pod(kube, ns)
+    (writer,) = [p for p in kube.pod_details(ns, WRITER) if p.name == name]
+    (init,) = writer.init_container_statuses
     assert init.state.terminated and init.state.terminated.exit_code == 0, init.state
-    assert json.loads(kube.exec(ns, writer.metadata.name, ["/configwriter", "stat", "/config/config.toml"]).stdout)["exists"]
+    assert json.loads(kube.exec(ns, writer.name, ["/configwriter", "stat", "/config/config.toml"]).stdout)["exists"]
 
     set_values(files, ["trading.max_positions=7"])
     data, _ = read(files)
     outcome = reload.push(kube, ns, data, sha256(data), timeout=60)
     assert outcome.written and outcome.ok, [r.__dict__ for r in outcome.results]
     assert {r.service for r in outcome.results} == {"orchestrator", "scanner"}
-    for row in deploy.stack_status(kube, ns, sha256(data)).rows():
-        if row["service"] in deploy.SERVICE_PORTS:
+    for row in stack_status(kube, ns, sha256(data)).rows():
+        if row["service"] in SERVICE_PORTS:
             assert row["config_sha256"] == sha256(data) and row["matches_local"], row
 
     # The services still mount the volume read-only: the writer is the only one that can change it.
-    for name in deploy.SERVICE_PORTS:
-        spec = kube.apps.read_namespaced_deployment(name, ns).spec.template.spec
-        mounts = [m for c in spec.containers for m in c.volume_mounts or [] if m.name == "cfg"]
-        assert mounts and all(m.read_only for m in mounts), name
-    wait_for(lambda: not [p for p in core.list_namespaced_pod(ns).items if p.metadata.name == "before"], 60,
-             "probe pod gone")
+    for name in SERVICE_PORTS:
+        spec = (kube.deployment(ns, name).template or {})["spec"]
+        mounts = [m for c in spec["containers"] for m in c.get("volumeMounts") or [] if m["name"] == "cfg"]
+        assert mounts and all(m.get("readOnly") for m in mounts), name
+    wait_for(lambda: pod_named(kube, ns, "before") is None, 60, "probe pod gone")

@@ -21,7 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin import deploy, kubeapi
+from traderadmin.kube import api as kubeapi
+from traderadmin.stack.status import SERVICE_PORTS, read_service_status, service_pods
+from traderadmin.stack.volume import config_in_volume
 from traderadmin.cluster.providers import resolve_context
 from traderadmin.config import ConfigFiles, init_config, sha256
 
@@ -51,10 +53,10 @@ def stack(tmp_path_factory):
 
 def cluster_hashes(api: kubeapi.KubeApi, namespace: str) -> dict[str, str | None]:
     """What the volume holds and what each service runs, asked of the cluster itself."""
-    out = {"volume": deploy.config_in_volume(api, namespace).get("sha256")}
-    for service in deploy.SERVICE_PORTS:
-        for pod in deploy.service_pods(api, namespace, service):
-            out[pod.name] = (deploy.read_service_status(api, namespace, pod.name, service) or {}).get("config_sha256")
+    out = {"volume": config_in_volume(api, namespace).get("sha256")}
+    for service in SERVICE_PORTS:
+        for pod in service_pods(api, namespace, service):
+            out[pod.name] = (read_service_status(api, namespace, pod.name, service) or {}).get("config_sha256")
     return out
 
 

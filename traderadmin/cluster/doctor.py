@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Callable
 
 from traderadmin import dockerengine
 from traderadmin.app import toolchain
-from traderadmin.cluster import detect, kube
+from traderadmin.cluster import detect, probes
 
 if TYPE_CHECKING:
     from traderadmin.cluster.providers import Provider
@@ -130,7 +130,7 @@ def check_python_packages() -> Finding:
 def check_docker() -> Finding:
     status = dockerengine.docker_status()
     if status.running:
-        info = kube.docker_info()
+        info = probes.docker_info()
         store = detect.uses_containerd_image_store(info)
         where = "Docker Desktop" if detect.is_docker_desktop_engine(info) else "Docker Engine"
         store_text = {True: "containerd image store", False: "classic image store", None: "image store unknown"}[store]
@@ -146,7 +146,7 @@ def check_cluster(context: str | None = None, registry: str = "") -> Finding:
         provider, why = providers.choose_provider("auto", context=context, registry=registry)
     except providers.ProviderError as exc:
         return Finding(False, f"context {context!r}" if context else "no provider fits this machine", str(exc))
-    contexts = [c.name for c in kube.list_contexts()[0]]
+    contexts = [c.name for c in probes.list_contexts()[0]]
     if provider.context not in contexts:
         return Finding(False, f"provider {provider.name} ({why}): no {provider.context!r} context in kubeconfig",
                        _reach_fix(provider, missing=True))

@@ -13,8 +13,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Callable, Protocol
 
-from traderadmin.cluster import detect, kube
+from traderadmin.cluster import detect, probes
 from traderadmin.errors import ToolkitError
+from traderadmin.kube.errors import KubeconfigError, KubeError, KubeUnreachable
+from traderadmin.kube.objects import NodeInfo
 from traderadmin.system.distro import linux_root_debian
 
 Progress = Callable[[str], None]
@@ -53,11 +55,11 @@ class Provider(Protocol):
     def status(self) -> ProviderStatus: ...
 
 
-def detect_context(context: str, kubeconfig: str | None = None) -> tuple[detect.Detection, list[kube.NodeInfo]]:
+def detect_context(context: str, kubeconfig: str | None = None) -> tuple[detect.Detection, list[NodeInfo]]:
     """Classify a reachable context by its nodes (raises KubeError when unreachable)."""
-    facts = {c.name: c for c in kube.list_contexts(kubeconfig)[0]}
-    nodes = kube.list_nodes(context, kubeconfig)
-    store = detect.uses_containerd_image_store(kube.docker_info()) if context == detect.DOCKER_DESKTOP_CONTEXT else None
+    facts = {c.name: c for c in probes.list_contexts(kubeconfig)[0]}
+    nodes = probes.list_nodes(context, kubeconfig)
+    store = detect.uses_containerd_image_store(probes.docker_info()) if context == detect.DOCKER_DESKTOP_CONTEXT else None
     node_facts = [detect.NodeFacts(n.name, n.kubelet_version, n.container_runtime) for n in nodes]
     detection = detect.classify(facts.get(context, detect.ContextFacts(context)), node_facts, store)
     return detection, nodes
@@ -72,7 +74,7 @@ def _status_from(context: str, expected: str | None, report_detected: bool = Fal
     """
     try:
         detection, nodes = detect_context(context)
-    except kube.KubeError as exc:
+    except KubeError as exc:
         return ProviderStatus(expected or "unknown", context, reachable=False, node_ready=False, detail=str(exc))
     problems = list(detection.problems)
     if expected is not None and detection.provider != expected:
@@ -153,7 +155,7 @@ class DockerDesktopProvider:
 
     def up(self, progress: Progress, log: Progress) -> ProviderStatus:
         progress("checking Docker Desktop's Kubernetes")
-        contexts = [c.name for c in kube.list_contexts()[0]]
+        contexts = [c.name for c in probes.list_contexts()[0]]
         if self.context not in contexts:
             raise ProviderError(f"Docker Desktop's Kubernetes is not enabled (no {self.context!r} context). Fix: {detect.ENABLE_KUBERNETES_FIX}")
         status = self.status()
@@ -195,7 +197,7 @@ class ContextProvider:
 
     def up(self, progress: Progress, log: Progress) -> ProviderStatus:
         progress(f"checking the cluster of context {self.context}")
-        if self.context not in [c.name for c in kube.list_contexts()[0]]:
+        if self.context not in [c.name for c in probes.list_contexts()[0]]:
             raise ProviderError(f"no context {self.context!r} in kubeconfig. Fix: {CHOOSE_CONTEXT_FIX}")
         status = self.status()
         if not status.reachable:
@@ -231,7 +233,7 @@ CHOOSE_CONTEXT_FIX = "`kubectl config get-contexts` lists the contexts; choose o
 
 def _has_context(context: str) -> bool:
     try:
-        return context in [c.name for c in kube.list_contexts()[0]]
+        return context in [c.name for c in probes.list_contexts()[0]]
     except Exception:  # no kubeconfig at all: no context either
         return False
 
@@ -296,13 +298,13 @@ def resolve_provider_name(name: str = "auto") -> tuple[str, str]:
         if name not in PROVIDERS:
             raise ProviderError(f"Unknown provider {name!r}; choose one of: auto, {', '.join(PROVIDERS)}")
         return name, "asked for"
-    contexts = [c.name for c in kube.list_contexts()[0]]
+    contexts = [c.name for c in probes.list_contexts()[0]]
     # The local cluster this host was set up with wins: it is what this machine's user chose.
     served = _served_context()
     if served in contexts:
         return "local", f"this host runs the local cluster (context {served!r})"
     try:
-        return detect.auto_provider(contexts, detect.is_docker_desktop_engine(kube.docker_info()), linux_root_debian())
+        return detect.auto_provider(contexts, detect.is_docker_desktop_engine(probes.docker_info()), linux_root_debian())
     except ValueError as exc:
         raise ProviderError(str(exc)) from exc
 
@@ -348,26 +350,24 @@ def resolve_context(name: str = "auto", context: str | None = None) -> str:
 
 
 def light_handle(name: str = "auto", context: str | None = None):
-    """A `traderadmin.kubeapi.KubeApi` on the provider's (or --context's) cluster, checked to answer.
+    """A `traderadmin.kube.api.KubeApi` on the provider's (or --context's) cluster, checked to answer.
 
     Raises ProviderError with the fix when it does not answer, as the full
     provider check would.
     """
-    from traderadmin import kubeapi
-
-    from traderadmin import kubeerrors
+    from traderadmin.kube import api
 
     chosen = resolve_context(name, context)
     again = f"invoke cluster.up --context {context}" if context else "invoke cluster.up"
     try:
-        return kubeapi.connect(chosen)
-    except kubeerrors.KubeconfigError as exc:
+        return api.connect(chosen)
+    except KubeconfigError as exc:
         fix = CHOOSE_CONTEXT_FIX if context else f"`{again}` sets the cluster and its context up"
         raise ProviderError(f"{exc}. Fix: {fix}") from exc
-    except kubeerrors.KubeUnreachable as exc:
+    except KubeUnreachable as exc:
         raise ProviderError(f"the cluster of context {chosen} does not answer ({exc.__cause__ or exc}). "
                             f"Fix: `{again}` starts it or says how") from exc
-    except kube.KubeError as exc:
+    except KubeError as exc:
         raise ProviderError(f"the cluster of context {chosen} refused the toolkit ({exc}). Fix: check that "
                             f"context's credentials with `kubectl --context {chosen} auth whoami`") from exc
 

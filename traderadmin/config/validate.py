@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import configcontract
 import tomlkit
@@ -17,6 +17,9 @@ from tomlkit.exceptions import ParseError, TOMLKitError
 
 from .errors import SYNTAX, ConfigInvalid, Issue
 from .schema import Schema
+
+if TYPE_CHECKING:  # jsonschema is imported where it validates: most commands never need it
+    from jsonschema import ValidationError
 
 # Names that smell of credentials: these must come from a Kubernetes Secret, never the file.
 _SECRET = re.compile(r"pass(word|wd)?|secret|token|api[_-]?key|private[_-]?key|account", re.I)

@@ -3,7 +3,7 @@
 The one delivery that works for any cluster, including those the toolkit does
 not recognise. An image keeps its repository and content-hash tag under the
 registry's prefix (`traderadmin/scanner:abc` → `localhost:5000/team/traderadmin/scanner:abc`),
-and the deploy names that reference: traderadmin.manifests.render maps
+and the deploy names that reference: traderadmin.stack.manifests.render maps
 `traderadmin/scanner` to whatever reference delivery returns.
 """
 from __future__ import annotations

@@ -6,10 +6,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from . import deploy, manifests
-from .config import ConfigFiles, read, sha256
-from .reload import guard_live_in_cluster
-from .kube import Kube
+from traderadmin.config import ConfigFiles, read, sha256
+from traderadmin.kube.protocol import Cluster
+from traderadmin.stack import manifests
+from traderadmin.stack.apply import Applied, apply, prune
+from traderadmin.stack.reload import guard_live_in_cluster
+from traderadmin.stack.rollout import WaitState, wait_namespace_usable, wait_rollouts
+from traderadmin.stack.volume import WRITER, config_in_volume, put_config
 
 Progress = Callable[[str, str], None]
 
@@ -19,10 +22,10 @@ class DeployReport:
     namespace: str
     images: dict[str, str]
     deliveries: list[Any]
-    applied: list[deploy.Applied]
+    applied: list[Applied]
     config_sha256: str
     config_written: bool
-    rollouts: list[deploy.WaitState]
+    rollouts: list[WaitState]
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -50,7 +53,7 @@ def build_and_deliver(root: Path, provider: str, desktop_mode: str | None, progr
     Returns each repository (`traderadmin/scanner`) with the reference the cluster
     runs: the built one, or the pushed one when a registry carried it.
     """
-    from .images import build_images, cache_root, check_target, deliver_images, docker_client, repository
+    from traderadmin.images import build_images, cache_root, check_target, deliver_images, docker_client, repository
 
     check_target(provider, desktop_mode, cluster, registry, context)  # refuse before a build of minutes
     client = docker_client()
@@ -64,7 +67,7 @@ def build_and_deliver(root: Path, provider: str, desktop_mode: str | None, progr
     return {repo: runs[ref] for repo, ref in built.items()}, deliveries
 
 
-def deploy_stack(kube: Kube, *, root: Path, files: ConfigFiles, namespace: str, provider: str,
+def deploy_stack(kube: Cluster, *, root: Path, files: ConfigFiles, namespace: str, provider: str,
                  desktop_mode: str | None = None, cluster: str = "", registry: str = "",
                  deploy_dir: Path | None = None, host_network: bool = False,
                  timeout: float = 300, progress: Progress = lambda phase, msg: None,
@@ -96,31 +99,31 @@ def deploy_stack(kube: Kube, *, root: Path, files: ConfigFiles, namespace: str, 
 
     t0 = time.monotonic()
     objs = manifests.render(manifests.load(deploy_dir or root / "deploy"), namespace, images, host_network)
-    deploy.wait_namespace_usable(kube, namespace, timeout, lambda msg: progress("apply", msg))
-    applied = deploy.apply(kube, objs)
-    applied += deploy.prune(kube, namespace, objs)
+    wait_namespace_usable(kube, namespace, timeout, lambda msg: progress("apply", msg))
+    applied = apply(kube, objs)
+    applied += prune(kube, namespace, objs)
     progress("apply", ", ".join(f"{a.kind}/{a.name} {a.action}" for a in applied if a.action != "unchanged")
              or "nothing changed")
     lap("apply", t0)
 
     t0 = time.monotonic()
-    deploy.wait_rollouts(kube, namespace, [deploy.WRITER], timeout, _states_to(progress))
-    current = deploy.config_in_volume(kube, namespace)
-    written = current.get("sha256") != digest and deploy.put_config(kube, namespace, data, digest)
+    wait_rollouts(kube, namespace, [WRITER], timeout, _states_to(progress))
+    current = config_in_volume(kube, namespace)
+    written = current.get("sha256") != digest and put_config(kube, namespace, data, digest)
     progress("config", f"wrote {files.config.name} ({digest[:12]}) into the volume" if written
              else f"the volume already holds {digest[:12]}")
     lap("config", t0)
 
     t0 = time.monotonic()
     names = [o["metadata"]["name"] for o in objs if o["kind"] == "Deployment"]
-    rollouts = deploy.wait_rollouts(kube, namespace, names, timeout, _states_to(progress))
+    rollouts = wait_rollouts(kube, namespace, names, timeout, _states_to(progress))
     lap("rollout", t0)
     return DeployReport(namespace, images, deliveries, applied, digest, bool(written), rollouts,
                         time.monotonic() - started, timings)
 
 
-def _states_to(progress: Progress) -> Callable[[list[deploy.WaitState]], None]:
-    def show(states: list[deploy.WaitState]) -> None:
+def _states_to(progress: Progress) -> Callable[[list[WaitState]], None]:
+    def show(states: list[WaitState]) -> None:
         waiting = [f"{s.name} {s.ready}" + (f" ({s.reason})" if s.reason else "") for s in states if not s.done]
         progress("rollout", "; ".join(waiting) if waiting else "all running")
     return show

@@ -1,9 +1,8 @@
 """The light Kubernetes client: kubeconfig as kubectl reads it, HTTP calls against a stand-in API server,
-the exec channel's exit status, errors by HTTP status, and the one Protocol every handle satisfies."""
+the exec channel's exit status, and errors by HTTP status."""
 from __future__ import annotations
 
 import base64
-import inspect
 import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -12,10 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.fake_kube import FakeKube
-from traderadmin import kubeapi, kubeerrors
-from traderadmin.kube import Kube
-from traderadmin.kubeapi import ClusterApi, KubeApi
+from traderadmin.kube import api as kubeapi
+from traderadmin.kube import errors as kubeerrors
+from traderadmin.kube import kubeconfig, objects
 
 
 def write_kubeconfig(path: Path, server: str, user: dict, context: str = "ctx", cluster: dict | None = None) -> Path:
@@ -40,7 +38,7 @@ def test_credentials_come_from_data_fields_and_from_files_relative_to_the_kubeco
                            {"client-certificate-data": base64.b64encode(b"CERT").decode(),
                             "client-key-data": base64.b64encode(b"KEY").decode(), "tokenFile": "token"},
                            cluster={"certificate-authority": "certs/ca.pem"})
-    creds = kubeapi.load_credentials("ctx", str(cfg))
+    creds = kubeconfig.load_credentials("ctx", str(cfg))
     assert creds.server == "https://10.0.0.1:6443"
     assert (creds.ca_data, creds.cert_data, creds.key_data) == (b"CA", b"CERT", b"KEY")
     assert creds.token == "tok-from-file"
@@ -50,14 +48,14 @@ def test_the_first_kubeconfig_file_to_name_a_context_wins_as_with_kubectl(tmp_pa
     first = write_kubeconfig(tmp_path / "a", "https://first:6443", {"token": "one"})
     second = write_kubeconfig(tmp_path / "b", "https://second:6443", {"token": "two"})
     monkeypatch.setenv("KUBECONFIG", f"{first}:{second}")
-    creds = kubeapi.load_credentials("ctx")
+    creds = kubeconfig.load_credentials("ctx")
     assert (creds.server, creds.token) == ("https://first:6443", "one")
 
 
 def test_an_unknown_context_is_a_kubeconfig_error(tmp_path):
     cfg = write_kubeconfig(tmp_path / "config", "https://x:6443", {"token": "t"})
     with pytest.raises(kubeerrors.KubeconfigError, match="no context 'other' in the kubeconfig"):
-        kubeapi.load_credentials("other", str(cfg))
+        kubeconfig.load_credentials("other", str(cfg))
 
 
 @pytest.mark.parametrize(("context", "says"), [
@@ -81,7 +79,7 @@ def test_an_exec_credential_plugin_supplies_the_token(tmp_path):
     cfg = write_kubeconfig(tmp_path / "config", "https://x:6443",
                            {"exec": {"apiVersion": "client.authentication.k8s.io/v1", "command": str(plugin),
                                      "env": [{"name": "WHO", "value": "me"}]}})
-    assert kubeapi.load_credentials("ctx", str(cfg)).token == "from-plugin-me"
+    assert kubeconfig.load_credentials("ctx", str(cfg)).token == "from-plugin-me"
 
 
 # --- errors -----------------------------------------------------------------------------------------
@@ -102,7 +100,7 @@ def test_each_http_status_maps_to_its_error_with_the_api_message(status, kind):
 def test_the_sdk_errors_map_to_the_same_family_raised_from_the_original():
     from kubernetes.client.exceptions import ApiException
 
-    from traderadmin.cluster.kube import api_error
+    from traderadmin.kube.sdk import api_error
 
     original = ApiException(status=403, reason="Forbidden")
     original.body = json.dumps({"message": "pods is forbidden"})
@@ -132,6 +130,12 @@ POD = {"metadata": {"name": "scanner-1", "labels": {"app.kubernetes.io/name": "s
        "spec": {"containers": [{"name": "scanner"}]},
        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}],
                   "containerStatuses": [{"restartCount": 2}]}}
+
+
+DEPLOYMENT = {"metadata": {"name": "scanner", "generation": 3},
+              "spec": {"replicas": 1, "strategy": {"type": "Recreate"}, "template": {"spec": {"containers": []}}},
+              "status": {"observedGeneration": 2, "replicas": 2, "updatedReplicas": 1,
+                         "conditions": [{"type": "Progressing", "status": "True", "reason": "NewReplicaSetCreated"}]}}
 
 
 class FakeApiServer(BaseHTTPRequestHandler):
@@ -172,10 +176,16 @@ class FakeApiServer(BaseHTTPRequestHandler):
             self.wfile.write(b"0\r\n\r\n")
         elif self.path.startswith("/api/v1/namespaces/ns/pods/scanner-1/log"):
             self._send(200, b"one\ntwo\nthree", "text/plain")
+        elif self.path == "/apis/apps/v1/namespaces/ns/deployments/scanner":
+            self._send(200, json.dumps(DEPLOYMENT).encode())
         elif self.path.startswith("/api/v1/namespaces/gone"):
             self._send(404, json.dumps({"kind": "Status", "message": 'namespaces "gone" not found'}).encode())
         else:
             self._send(403, json.dumps({"kind": "Status", "message": "forbidden"}).encode())
+
+    def do_DELETE(self) -> None:
+        self.seen.append(("DELETE", self.path, self.headers.get("Impersonate-User", ""), b""))
+        self._send(200, b"{}")
 
     def do_PATCH(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -196,7 +206,7 @@ def api(tmp_path):
 
 def test_pods_are_listed_by_label_and_read_into_typed_pods(api):
     [pod] = api.pods("ns", "scanner")
-    assert pod == kubeapi.Pod("scanner-1", "scanner", "Running", True, 2, False, ("scanner",))
+    assert pod == objects.Pod("scanner-1", "scanner", "Running", True, 2, False, ("scanner",))
     method, path, auth, _ = FakeApiServer.seen[-1]
     assert "labelSelector=app.kubernetes.io%2Fname%3Dscanner" in path and auth == "Bearer sekrit"
 
@@ -253,22 +263,29 @@ def test_a_server_that_does_not_answer_is_unreachable_raised_from_the_transport_
     assert info.value.__cause__ is not None
 
 
-# --- one Protocol -----------------------------------------------------------------------------------
+def test_pods_in_detail_carry_conditions_and_container_states(api):
+    [pod] = api.pod_details("ns", "scanner")
+    assert (pod.name, pod.app, pod.phase) == ("scanner-1", "scanner", "Running")
+    assert pod.conditions[0] == objects.Condition("Ready", "True")
+    assert pod.container_statuses[0].restart_count == 2 and pod.container_statuses[0].state.waiting is None
 
 
-def _members() -> list[str]:
-    return [n for n, v in vars(ClusterApi).items() if callable(v) and not n.startswith("_")]
+def test_a_deployment_is_read_into_its_rollout_fields(api):
+    d = api.deployment("ns", "scanner")
+    assert (d.generation, d.observed_generation, d.replicas, d.total_replicas, d.updated_replicas) == (3, 2, 1, 2, 1)
+    assert d.strategy == "Recreate" and d.template == {"spec": {"containers": []}}
+    assert d.conditions == (objects.Condition("Progressing", "True", "NewReplicaSetCreated"),)
 
 
-@pytest.mark.parametrize("handle", [KubeApi, Kube, FakeKube], ids=lambda c: c.__name__)
-def test_every_handle_satisfies_the_protocol_with_the_same_parameters(handle):
-    assert set(_members()) == {"pods", "exec", "proxy_get", "logs", "stream_logs", "patch_deployment", "scale"}
-    for name in _members():
-        want = list(inspect.signature(getattr(ClusterApi, name)).parameters)
-        got = list(inspect.signature(getattr(handle, name)).parameters)
-        assert got == want, f"{handle.__name__}.{name}{got} differs from the Protocol's {want}"
-    assert "context" in ClusterApi.__annotations__  # an instance attribute of each handle
+def test_a_missing_namespace_has_no_phase_and_forbidden_nodes_are_forbidden(api):
+    assert api.namespace_phase("gone") is None
+    with pytest.raises(kubeerrors.KubeForbidden):
+        api.nodes()
 
 
-def test_the_fake_passes_for_the_protocol_at_run_time():
-    assert isinstance(FakeKube(), ClusterApi)
+def test_an_impersonating_handle_sends_the_user_on_every_call(tmp_path, api):
+    cfg = write_kubeconfig(tmp_path / "imp", f"http://127.0.0.1:{api._port}", {"token": "t"})
+    other = kubeapi.connect("ctx", str(cfg), check=False, impersonate="system:serviceaccount:ns:toolkit")
+    other.delete_pod("ns", "scanner-1", grace_seconds=1)
+    assert FakeApiServer.seen[-1] == ("DELETE", "/api/v1/namespaces/ns/pods/scanner-1?gracePeriodSeconds=1",
+                                      "system:serviceaccount:ns:toolkit", b"")

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Callable, Iterator
 
 from traderadmin.errors import ToolkitError
-from traderadmin.kubeapi import ClusterApi
-
-from . import deploy
+from traderadmin.kube.protocol import ClusterApi
+from traderadmin.stack.status import service_pods
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,7 @@ class Source:
 def sources(kube: ClusterApi, namespace: str, services: list[str]) -> list[Source]:
     """Every live pod of `services`, in their order."""
     return [Source(service, p.name) for service in services
-            for p in deploy.service_pods(kube, namespace, service)]
+            for p in service_pods(kube, namespace, service)]
 
 
 def last_lines(kube: ClusterApi, namespace: str, services: list[str], tail: int, since_seconds: int | None = None,

@@ -17,10 +17,12 @@ from typing import Any, Callable
 
 from traderadmin.errors import ToolkitError
 
-from . import deploy
-from .config import guard_live
-from .kubeapi import ClusterApi, Pod
-from .kubeerrors import KubeError
+from traderadmin.config import guard_live
+from traderadmin.kube.errors import KubeError
+from traderadmin.kube.objects import Pod
+from traderadmin.kube.protocol import ClusterApi
+from traderadmin.stack.status import SERVICE_PORTS, read_service_status, service_pods
+from traderadmin.stack.volume import put_config, writer_pod
 
 # The orchestrator's PID 1 is its Python process (the launcher execs it), and its
 # handler does no work itself (a worker thread reloads): the signal is safe at any moment.
@@ -67,7 +69,7 @@ def running_config(kube: ClusterApi, namespace: str, pods: list[Pod] | None = No
     """The config the services run now, from their /status; None when none runs one."""
     listed = pods if pods is not None else kube.pods(namespace)
     for pod in listed:
-        if pod.app in deploy.SERVICE_PORTS and pod.phase == "Running" and not pod.deleting:
+        if pod.app in SERVICE_PORTS and pod.phase == "Running" and not pod.deleting:
             status = _status(kube, namespace, pod.name, pod.app)
             if status and status.get("config"):
                 return status["config"]
@@ -82,7 +84,7 @@ def guard_live_in_cluster(kube: ClusterApi, namespace: str, new: dict[str, Any],
 
 def signal_orchestrators(kube: ClusterApi, namespace: str, names: list[str] | None = None) -> list[str]:
     """SIGUSR1 to the running orchestrator pods (those in `names` when given)."""
-    pods = [p.name for p in deploy.service_pods(kube, namespace, "orchestrator")
+    pods = [p.name for p in service_pods(kube, namespace, "orchestrator")
             if p.phase == "Running" and (names is None or p.name in names)]
     for pod in pods:
         kube.exec(namespace, pod, SIGNAL_ARGV, container="orchestrator")
@@ -90,7 +92,7 @@ def signal_orchestrators(kube: ClusterApi, namespace: str, names: list[str] | No
 
 
 def _service_pods(pods: list[Pod]) -> dict[str, list[Pod]]:
-    return {s: [p for p in pods if p.app == s and not p.deleting] for s in deploy.SERVICE_PORTS}
+    return {s: [p for p in pods if p.app == s and not p.deleting] for s in SERVICE_PORTS}
 
 
 def wait_for_hash(kube: ClusterApi, namespace: str, sha256: str, timeout: float, started: float,
@@ -152,7 +154,7 @@ def wait_for_hash(kube: ClusterApi, namespace: str, sha256: str, timeout: float,
 
 def _status(kube: ClusterApi, namespace: str, pod: str, service: str) -> dict[str, Any] | None:
     try:
-        return deploy.read_service_status(kube, namespace, pod, service)
+        return read_service_status(kube, namespace, pod, service)
     except (KubeError, ValueError):
         return None  # a pod that is starting or going away; the deadline decides
 
@@ -166,7 +168,7 @@ def push(kube: ClusterApi, namespace: str, data: bytes, sha256: str, timeout: fl
     """
     started = time.monotonic()
     listed = pods if pods is not None else kube.pods(namespace)
-    written = deploy.put_config(kube, namespace, data, sha256, writer=deploy.writer_pod(kube, namespace, listed))
+    written = put_config(kube, namespace, data, sha256, writer=writer_pod(kube, namespace, listed))
     signalled: list[str] = []
     results = wait_for_hash(kube, namespace, sha256, timeout, started, on_progress, pods=listed,
                             signal_after=SIGNAL_AFTER if signal else None, signalled=signalled)

@@ -1,6 +1,6 @@
-"""A small typed client for the few Kubernetes calls the daily loop makes, without the kubernetes package.
+"""A small typed client for the Kubernetes calls the toolkit makes, without the kubernetes package.
 
-`invoke reload`, `status`, `logs` and `watch` need six things from the API
+`invoke reload`, `status`, `logs` and `watch` need a few things from the API
 server: list a deployment's pods, exec a command in one (the config writer's
 `put`, a signal), GET a service's /status through the pod proxy, read or follow
 a log, patch a Deployment, scale one. The kubernetes client costs about 1.5 s
@@ -8,14 +8,14 @@ to import, several times the reload itself, so this module speaks to the API
 server directly: the standard library's http.client for HTTP (urllib3 alone cost a
 tenth of the remaining start-up), and for exec the websocket channel protocol
 (`v5.channel.k8s.io`, with `v4` offered for servers before 1.30) through
-websocket-client. It reads the kubeconfig as kubectl does (client certificates,
-bearer tokens and token files, basic auth, exec credential plugins) for one
-named context.
+websocket-client. The kubeconfig is read as kubectl does (traderadmin.kube.kubeconfig).
 
-`KubeApi` is the handle; `ClusterApi` is the Protocol every handle (this one,
-the SDK-backed `traderadmin.kube.Kube`, and the tests' fake) satisfies. Errors
-are the `traderadmin.kubeerrors` family, chosen by HTTP status and raised from
-the transport's own exception.
+Deploy's waiting and explaining (deployments, pods in detail, claims, events,
+namespaces) and the acceptance gate's few writes (create or delete a pod)
+go through it too; only server-side apply and pruning need the SDK
+(traderadmin.kube.sdk). Answers are the plain dataclasses of
+traderadmin.kube.objects; errors are the traderadmin.kube.errors family,
+chosen by HTTP status and raised from the transport's own exception.
 """
 from __future__ import annotations
 
@@ -24,192 +24,22 @@ import http.client
 import json
 import os
 import ssl
-import subprocess
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Protocol, runtime_checkable
+from typing import Any, Iterator, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
-from traderadmin.kubeerrors import (
-    ExecFailed,
-    KubeconfigError,
-    KubeError,
-    KubeUnreachable,
-    cut,
-    error_for_status,
-    unreachable,
-)
+from traderadmin.kube.errors import ExecFailed, KubeconfigError, KubeError, KubeNotFound, cut, error_for_status, unreachable
+from traderadmin.kube.kubeconfig import Credentials, load_credentials
+from traderadmin.kube.objects import APP_LABEL, Claim, Deployment, Event, ExecResult, NodeInfo, Pod, PodDetail
 
-APP_LABEL = "app.kubernetes.io/name"
 # Newest first: the server picks the first it speaks. v5 (Kubernetes 1.30+) adds a
 # close signal for stdin; we send no stdin, so v4's framing is the same for us.
 EXEC_PROTOCOLS = ["v5.channel.k8s.io", "v4.channel.k8s.io"]
 _STDOUT, _STDERR, _ERROR = 1, 2, 3
-
-
-@dataclass(frozen=True)
-class ExecResult:
-    stdout: str
-    stderr: str
-    returncode: int
-
-
-@dataclass(frozen=True)
-class Pod:
-    """What the toolkit reads of a pod."""
-
-    name: str
-    app: str
-    phase: str
-    ready: bool
-    restarts: int
-    deleting: bool = False
-    containers: tuple[str, ...] = ()
-
-    @classmethod
-    def from_api(cls, item: dict[str, Any]) -> Pod:
-        meta, status = item.get("metadata") or {}, item.get("status") or {}
-        conditions = status.get("conditions") or []
-        statuses = status.get("containerStatuses") or []
-        spec = item.get("spec") or {}
-        return cls(
-            name=meta.get("name", ""),
-            app=(meta.get("labels") or {}).get(APP_LABEL, ""),
-            phase=status.get("phase") or "Unknown",
-            ready=any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions),
-            restarts=sum(int(cs.get("restartCount") or 0) for cs in statuses),
-            deleting=bool(meta.get("deletionTimestamp")),
-            containers=tuple(c.get("name", "") for c in spec.get("containers") or []),
-        )
-
-
-@runtime_checkable
-class ClusterApi(Protocol):
-    """The calls reload, status, logs and watch make; every handle on a cluster provides them."""
-
-    context: str
-
-    def pods(self, namespace: str, app: str | None = None) -> list[Pod]: ...
-
-    def exec(self, namespace: str, pod: str, argv: list[str], container: str | None = None,
-             timeout: float = 30, check: bool = True) -> ExecResult: ...
-
-    def proxy_get(self, namespace: str, pod: str, port: int, path: str, timeout: float = 5) -> tuple[int, str]: ...
-
-    def logs(self, namespace: str, pod: str, container: str | None = None, tail: int = 20,
-             previous: bool = False, since_seconds: int | None = None) -> str: ...
-
-    def stream_logs(self, namespace: str, pod: str, container: str | None = None, tail: int = 20,
-                    since_seconds: int | None = None, previous: bool = False) -> Iterator[str]: ...
-
-    def patch_deployment(self, namespace: str, name: str, patch: dict[str, Any]) -> None: ...
-
-    def scale(self, namespace: str, deployment: str, replicas: int) -> None: ...
-
-
-# --- the kubeconfig ---------------------------------------------------------------------------
-
-
-@dataclass
-class Credentials:
-    """How to reach and authenticate to the API server of one context."""
-
-    server: str
-    ca_data: bytes | None = None
-    insecure: bool = False
-    tls_server_name: str | None = None
-    cert_data: bytes | None = None
-    key_data: bytes | None = None
-    token: str | None = None
-    basic: tuple[str, str] | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def load_credentials(context: str, kubeconfig: str | None = None) -> Credentials:
-    """The server and credentials of `context`, merged over the kubeconfig files as kubectl does."""
-    import yaml
-
-    from traderadmin.cluster.kube import kubeconfig_files
-
-    contexts: dict[str, tuple[dict, Path]] = {}
-    clusters: dict[str, tuple[dict, Path]] = {}
-    users: dict[str, tuple[dict, Path]] = {}
-    for path in kubeconfig_files(kubeconfig):
-        try:
-            data = yaml.safe_load(path.read_text()) or {}
-        except (OSError, yaml.YAMLError):
-            continue
-        # The first file to define a name wins, and paths in it are relative to that file.
-        for key, into in (("contexts", contexts), ("clusters", clusters), ("users", users)):
-            for entry in data.get(key) or []:
-                if isinstance(entry, dict) and entry.get("name"):
-                    body = entry.get(key[:-1]) or {}
-                    into.setdefault(entry["name"], (body, path.parent))
-    if context not in contexts:
-        raise KubeconfigError(f"no context {context!r} in the kubeconfig "
-                              f"({os.pathsep.join(map(str, kubeconfig_files(kubeconfig)))})")
-    ctx = contexts[context][0]
-    cluster, cluster_dir = clusters.get(ctx.get("cluster", ""), ({}, Path(".")))
-    user, user_dir = users.get(ctx.get("user", ""), ({}, Path(".")))
-    if not cluster.get("server"):
-        raise KubeconfigError(f"context {context!r} of the kubeconfig names a cluster without a server")
-    creds = Credentials(
-        server=cluster["server"].rstrip("/"),
-        ca_data=_data_or_file(cluster, "certificate-authority", cluster_dir),
-        insecure=bool(cluster.get("insecure-skip-tls-verify")),
-        tls_server_name=cluster.get("tls-server-name"),
-        cert_data=_data_or_file(user, "client-certificate", user_dir),
-        key_data=_data_or_file(user, "client-key", user_dir),
-        token=user.get("token"),
-    )
-    if not creds.token and user.get("tokenFile"):
-        creds.token = _resolve(user["tokenFile"], user_dir).read_text().strip()
-    if user.get("username") and user.get("password"):
-        creds.basic = (str(user["username"]), str(user["password"]))
-    if user.get("exec"):
-        _run_exec_plugin(context, user["exec"], creds)
-    if user.get("auth-provider"):
-        raise KubeconfigError(f"context {context!r} uses the legacy auth-provider "
-                              f"{(user['auth-provider'] or {}).get('name', '?')!r}, which the toolkit does not "
-                              "speak; switch the kubeconfig to its exec credential plugin (the provider's docs name it)")
-    return creds
-
-
-def _resolve(path: str, base: Path) -> Path:
-    p = Path(os.path.expanduser(path))
-    return p if p.is_absolute() else base / p
-
-
-def _data_or_file(section: dict, key: str, base: Path) -> bytes | None:
-    if section.get(f"{key}-data"):
-        return base64.b64decode(section[f"{key}-data"])
-    if section.get(key):
-        return _resolve(section[key], base).read_bytes()
-    return None
-
-
-def _run_exec_plugin(context: str, spec: dict, creds: Credentials) -> None:
-    """Run a client-go exec credential plugin and take the token or client certificate it prints."""
-    argv = [spec.get("command", "")] + [str(a) for a in spec.get("args") or []]
-    env = {**os.environ, **{e["name"]: str(e["value"]) for e in spec.get("env") or [] if "name" in e}}
-    info = {"apiVersion": spec.get("apiVersion", "client.authentication.k8s.io/v1"),
-            "kind": "ExecCredential", "spec": {"interactive": False}}
-    env["KUBERNETES_EXEC_INFO"] = json.dumps(info)
-    try:
-        proc = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=60)
-        status = json.loads(proc.stdout).get("status") or {}
-    except (OSError, subprocess.TimeoutExpired, ValueError) as e:
-        raise KubeconfigError(f"the credential plugin of context {context!r} ({argv[0]}) failed: {cut(str(e))}") from e
-    if proc.returncode != 0:
-        raise KubeconfigError(f"the credential plugin of context {context!r} ({argv[0]}) exited "
-                              f"{proc.returncode}: {cut(proc.stderr.strip())}")
-    creds.token = status.get("token") or creds.token
-    if status.get("clientCertificateData"):
-        creds.cert_data = status["clientCertificateData"].encode()
-        creds.key_data = (status.get("clientKeyData") or "").encode()
 
 
 def ssl_context(creds: Credentials) -> ssl.SSLContext:
@@ -374,7 +204,7 @@ class KubeApi:
         scheme = "wss" if self._https else "ws"
         url = (f"{scheme}://{self._host}:{self._port}{self._base_path}/api/v1/namespaces/{quote(namespace)}"
                f"/pods/{quote(pod)}/exec?{urlencode(query)}")
-        header = [f"{k}: {v}" for k, v in self._headers.items() if k in ("Authorization",)]
+        header = [f"{k}: {v}" for k, v in self._headers.items() if k == "Authorization" or k.startswith("Impersonate-")]
         sslopt: dict[str, Any] = {"context": self._ssl} if self._ssl else {}
         if self.creds.tls_server_name:
             sslopt["server_hostname"] = self.creds.tls_server_name
@@ -458,6 +288,82 @@ class KubeApi:
                      f"scaling deployment {namespace}/{deployment}", body={"spec": {"replicas": replicas}},
                      content_type="application/merge-patch+json")
 
+    # -- deploy's waiting and explaining, the gate's checks ----------------------------------------
+
+    def namespace_phase(self, namespace: str) -> str | None:
+        """Active or Terminating; None when there is no such namespace."""
+        try:
+            doc = self.get_json(f"/api/v1/namespaces/{quote(namespace)}", f"reading namespace {namespace}")
+        except KubeNotFound:
+            return None
+        return (doc.get("status") or {}).get("phase") or ""
+
+    def deployment(self, namespace: str, name: str) -> Deployment:
+        doc = self.get_json(f"/apis/apps/v1/namespaces/{quote(namespace)}/deployments/{quote(name)}",
+                            f"reading deployment {namespace}/{name}")
+        return Deployment.from_api(doc)
+
+    def deployments(self, namespace: str) -> list[Deployment]:
+        doc = self.get_json(f"/apis/apps/v1/namespaces/{quote(namespace)}/deployments",
+                            f"listing deployments in {namespace}")
+        return [Deployment.from_api(i) for i in doc.get("items") or []]
+
+    def pod_details(self, namespace: str, app: str | None = None) -> list[PodDetail]:
+        """The pods of deployment `app` (all without it) with conditions and container states, in name order."""
+        query = {"labelSelector": f"{APP_LABEL}={app}"} if app else None
+        doc = self.get_json(f"/api/v1/namespaces/{quote(namespace)}/pods", f"listing pods in {namespace}", query)
+        return sorted((PodDetail.from_api(i) for i in doc.get("items") or []), key=lambda p: p.name)
+
+    def claim(self, namespace: str, name: str) -> Claim | None:
+        """The claim and the volume it is bound to; None when there is no such claim."""
+        try:
+            doc = self.get_json(f"/api/v1/namespaces/{quote(namespace)}/persistentvolumeclaims/{quote(name)}",
+                                f"reading claim {namespace}/{name}")
+        except KubeNotFound:
+            return None
+        return Claim.from_api(doc)
+
+    def volume_exists(self, name: str) -> bool:
+        """Whether PersistentVolume `name` is still there (a cluster-wide right)."""
+        try:
+            self.get_json(f"/api/v1/persistentvolumes/{quote(name)}", f"reading volume {name}")
+        except KubeNotFound:
+            return False
+        return True
+
+    def service_ip(self, namespace: str, name: str) -> str:
+        doc = self.get_json(f"/api/v1/namespaces/{quote(namespace)}/services/{quote(name)}",
+                            f"reading service {namespace}/{name}")
+        return (doc.get("spec") or {}).get("clusterIP") or ""
+
+    def events(self, namespace: str) -> list[Event]:
+        """The namespace's events, oldest first."""
+        doc = self.get_json(f"/api/v1/namespaces/{quote(namespace)}/events", f"listing events in {namespace}")
+        return sorted((Event.from_api(e) for e in doc.get("items") or []), key=lambda e: e.time)
+
+    def nodes(self, timeout: float = 10) -> list[NodeInfo]:
+        """Every node (a cluster-wide right: KubeForbidden for a namespaced identity)."""
+        resp = self.request("GET", "/api/v1/nodes", "listing nodes", timeout=timeout)
+        try:
+            doc = json.loads(resp.data)
+        except ValueError as e:
+            raise KubeError("listing nodes: the API server answered something that is not JSON") from e
+        return [NodeInfo.from_api(i) for i in doc.get("items") or []]
+
+    def create_pod(self, namespace: str, body: dict[str, Any]) -> None:
+        self.request("POST", f"/api/v1/namespaces/{quote(namespace)}/pods", f"creating a pod in {namespace}",
+                     body={"apiVersion": "v1", "kind": "Pod", **body})
+
+    def delete_pod(self, namespace: str, name: str, grace_seconds: int | None = None) -> None:
+        query = {"gracePeriodSeconds": str(grace_seconds)} if grace_seconds is not None else None
+        self.request("DELETE", f"/api/v1/namespaces/{quote(namespace)}/pods/{quote(name)}",
+                     f"deleting pod {namespace}/{name}", query)
+
+    def delete_namespace(self, namespace: str) -> None:
+        """Delete the namespace; what it holds goes in the background."""
+        self.request("DELETE", f"/api/v1/namespaces/{quote(namespace)}", f"deleting namespace {namespace}",
+                     {"propagationPolicy": "Background"})
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, []
@@ -498,10 +404,26 @@ def _exit_code(status: bytes, doing: str) -> int:
     raise KubeError(f"{doing}: {cut(str(doc.get('message') or doc))}")
 
 
-def connect(context: str, kubeconfig: str | None = None, check: bool = True) -> KubeApi:
-    """A handle on the cluster of `context`; with `check`, one call proves it answers."""
+def connect(context: str, kubeconfig: str | None = None, check: bool = True,
+            impersonate: str | None = None) -> KubeApi:
+    """A handle on the cluster of `context`; with `check`, one call proves it answers.
+
+    `impersonate` has the API server authorize every call as that user (a ServiceAccount is
+    `system:serviceaccount:NS:NAME`), as `kubectl --as` does.
+    """
+    return _connect(KubeApi, context, kubeconfig, check, impersonate)
+
+
+Handle = TypeVar("Handle", bound=KubeApi)
+
+
+def _connect(cls: type[Handle], context: str, kubeconfig: str | None, check: bool,
+             impersonate: str | None) -> Handle:
     try:
-        api = KubeApi(load_credentials(context, kubeconfig), context)
+        creds = load_credentials(context, kubeconfig)
+        if impersonate:
+            creds.headers["Impersonate-User"] = impersonate
+        api = cls(creds, context)
     except (OSError, ValueError, ssl.SSLError) as e:
         raise KubeconfigError(f"the kubeconfig of context {context!r} is not usable: {cut(str(e))}") from e
     if check:

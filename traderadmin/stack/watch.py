@@ -25,8 +25,8 @@ from typing import Any, Callable, Iterable
 from traderadmin.config import ConfigError, ConfigFiles, ConfigInvalid, read, sha256
 from traderadmin.errors import ToolkitError
 
-from . import reload as reloading
-from .kubeapi import ClusterApi
+from traderadmin.kube.protocol import ClusterApi
+from traderadmin.stack import reload as reloading
 
 # Editors finish a save within a few ms; vim's rename-and-rewrite takes a few more.
 QUIET_MS = 50
