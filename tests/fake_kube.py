@@ -68,6 +68,10 @@ class FakeKube:
         self.objects: dict[tuple[str, str], dict[str, Any]] = {}  # (kind, name) -> applied object
         self.versions: dict[tuple[str, str], int] = {}
         self.deleted: list[str] = []
+        self.claim_annotations: dict[str, str] = {}
+        self.created: list[dict[str, Any]] = []
+        self.created_phase: dict[str, str] = {}  # app -> the phase a created pod of it shows
+        self.create_refusal: Exception | None = None
 
     def proxy_get(self, namespace, pod, port, path, timeout=5):
         if path == "readyz":
@@ -127,7 +131,13 @@ class FakeKube:
         return [p for p in self.pod_objects if app is None or p.app == app]
 
     def claim(self, namespace: str, name: str) -> Claim | None:
-        return Claim(name, self.volume.get("pvc_phase", "Bound"), "pv-1", "hostpath")
+        if self.volume.get("pvc_phase") == "missing":
+            return None
+        return Claim(name, self.volume.get("pvc_phase", "Bound"), "pv-1", "hostpath",
+                     tuple(sorted(self.claim_annotations.items())))
+
+    def annotate_claim(self, namespace: str, name: str, annotations: dict[str, str]) -> None:
+        self.claim_annotations.update(annotations)
 
     def volume_exists(self, name: str) -> bool:
         return name == "pv-1"
@@ -142,8 +152,12 @@ class FakeKube:
         return [NodeInfo("node", True, "v1.34.0", "containerd://2.0.0")]
 
     def create_pod(self, namespace: str, body: dict[str, Any]) -> None:
+        if self.create_refusal is not None:
+            raise self.create_refusal
         name = body["metadata"]["name"]
-        self.pod_objects.append(pod(name, body["metadata"].get("labels", {}).get("app.kubernetes.io/name", name)))
+        app = body["metadata"].get("labels", {}).get("app.kubernetes.io/name", name)
+        self.pod_objects.append(pod(name, app, self.created_phase.get(app, "Running")))
+        self.created.append(body)
 
     def delete_pod(self, namespace: str, name: str, grace_seconds: int | None = None) -> None:
         self.pod_objects = [p for p in self.pod_objects if p.name != name]

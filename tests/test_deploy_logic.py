@@ -54,9 +54,8 @@ def test_explain_shows_why_a_running_service_is_not_ready():
 @pytest.mark.parametrize("said,words,blames_the_volume", [
     ("config folder /config is not writable: permission denied",
      ["w-1", "/config", "not writable by the writer (uid 65532)", "Docker Desktop's hostpath",
-      "volume-owner init container did not fix it", "permission denied",
-      "kubectl label namespace ns pod-security.kubernetes.io/enforce=baseline",
-      "pre-create the claim's directory writable by uid 65532"], True),
+      "the claim is marked as given to it", "permission denied",
+      "kubectl -n ns annotate pvc trader-config traderadmin.local/volume-owner-", "then `invoke deploy`"], True),
     ("listener not up yet", ["w-1: running but not ready", "listener not up yet"], False),
 ])
 def test_explain_reads_the_writers_readiness(said, words, blames_the_volume):
@@ -75,18 +74,18 @@ def test_explain_reads_the_writers_readiness(said, words, blames_the_volume):
 
 
 @pytest.mark.parametrize("status,previous", [
-    (init_container("volume-owner", exit_code=1), False),
-    (init_container("volume-owner", exit_code=1, waiting="CrashLoopBackOff", restarts=3), True),
+    (init_container("migrate", exit_code=1), False),
+    (init_container("migrate", exit_code=1, waiting="CrashLoopBackOff", restarts=3), True),
 ])
 def test_explain_names_a_failed_init_container_its_exit_code_log_and_fix(status, previous):
     kube = FakeKube()
     kube.pod_objects = [pod("w-1", "config-writer", "Pending", waiting="PodInitializing", ready=False, init=[status])]
-    kube.logs_by_pod["w-1"] = "configwriter: cannot give /config to uid 65532: lchown /config: operation not permitted"
+    kube.logs_by_pod["w-1"] = "migrate: cannot open /config: operation not permitted"
     reason = explain.explain(kube, "ns", "config-writer")
-    for words in ["w-1: init container volume-owner failed (exit code 1", "operation not permitted",
-                  "may run as root with CAP_CHOWN", "pod-security.kubernetes.io/enforce=baseline"]:
+    for words in ["w-1: init container migrate failed (exit code 1", "operation not permitted",
+                  f"`kubectl -n ns logs w-1 -c migrate{' --previous' if previous else ''}` shows all of it"]:
         assert words in reason
-    assert kube.logs_read == [("w-1", "volume-owner", previous)], "the failed instance's log, of the init container"
+    assert kube.logs_read == [("w-1", "migrate", previous)], "the failed instance's log, of the init container"
 
 
 @pytest.mark.parametrize("status,words", [
@@ -211,16 +210,21 @@ def test_status_is_healthy_only_when_every_service_runs_the_local_config():
     assert not status.StackStatus("ns").healthy, "no pods is no stack"
 
 
-def test_a_writer_that_admission_refuses_is_explained_with_the_namespace_fix():
+@pytest.mark.parametrize("violation,fix", [
+    ('violates PodSecurity "restricted:latest": runAsNonRoot != true (pod or container "x" must set '
+     'securityContext.runAsNonRoot=true)',
+     "kubectl label namespace trading pod-security.kubernetes.io/enforce=baseline --overwrite"),
+    ('violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)',
+     "deploy without --host-network, or let the namespace run host-network pods: "
+     "`kubectl label namespace trading pod-security.kubernetes.io/enforce=privileged --overwrite`"),
+])
+def test_a_deployment_that_admission_refuses_is_explained_with_the_namespace_fix(violation, fix):
     kube = FakeKube()
-    refused = Condition("ReplicaFailure", "True", "FailedCreate",
-                        'pods "config-writer-abc" is forbidden: violates PodSecurity "restricted:latest": '
-                        'runAsNonRoot != true (container "volume-owner" must not set runAsNonRoot=false)')
-    kube.deployment_objects["config-writer"] = deployment(ready=0, available=0, updated=0, total=0, conditions=[refused])
-    reason = explain.explain(kube, "trading", "config-writer")
-    assert reason.startswith("config-writer: no pod can be created, the namespace's PodSecurity policy refuses it")
-    assert "volume-owner" in reason
-    assert "kubectl label namespace trading pod-security.kubernetes.io/enforce=baseline --overwrite" in reason
+    refused = Condition("ReplicaFailure", "True", "FailedCreate", f'pods "scanner-abc" is forbidden: {violation}')
+    kube.deployment_objects["scanner"] = deployment(ready=0, available=0, updated=0, total=0, conditions=[refused])
+    reason = explain.explain(kube, "trading", "scanner")
+    assert reason.startswith("scanner: no pod can be created, the namespace's PodSecurity policy refuses it")
+    assert violation in reason and fix in reason
 
 
 def test_no_pods_and_no_failure_says_nothing_yet():

@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OBJS = manifests.load(ROOT / "deploy")
 DEPLOYMENTS = {o["metadata"]["name"]: o for o in OBJS if o["kind"] == "Deployment"}
 IMAGES = {f"traderadmin/{n}": f"traderadmin/{n}:abc123" for n in ("orchestrator", "scanner", "configwriter")}
+OWNER_POD = manifests.load_one(ROOT / "deploy" / "once" / "volume-owner.yaml")
 
 
 def _every_container(spec):
@@ -71,53 +72,85 @@ def test_only_the_writer_mounts_the_config_read_write():
                   if v.get("persistentVolumeClaim", {}).get("claimName") == "trader-config"}
         writers += [(name, c["name"]) for c in _every_container(spec)
                     for m in c.get("volumeMounts", []) if m["name"] in claims and not m.get("readOnly")]
-    assert sorted(writers) == [("config-writer", "config-writer"), ("config-writer", "volume-owner")], \
-        "the writer, and the init container that gives it the volume, are the only read-write mounts"
+    assert writers == [("config-writer", "config-writer")], "the writer is the only read-write mount that stays"
 
 
-def test_only_the_volume_owner_runs_as_root_and_holds_only_chown():
-    """Docker Desktop's and kind's volumes are root-owned and ignore fsGroup: one root chown, nothing more."""
-    root = []
+@pytest.mark.parametrize("name", sorted(DEPLOYMENTS))
+def test_every_deployment_passes_pod_security_restricted(name):
+    """What the namespace enforces once the claim is owned: a pod short of it would never start."""
+    assert _restricted_violations(DEPLOYMENTS[name]["spec"]["template"]["spec"]) == []
+
+
+def test_the_restricted_check_catches_what_admission_would_refuse():
+    assert "runAsUser=0 (volume-owner)" in _restricted_violations(OWNER_POD["spec"])
+    assert "capabilities.add CHOWN (volume-owner)" in _restricted_violations(OWNER_POD["spec"])
+    assert "hostNetwork" in _restricted_violations({"hostNetwork": True, "containers": []})
+
+
+def _restricted_violations(spec) -> list[str]:
+    """The rules of the Pod Security `restricted` profile that deploy/ could break."""
+    pod_sc = spec.get("securityContext", {})
+    found = [f for f in ("hostNetwork", "hostPID", "hostIPC") if spec.get(f)]
+    found += [f"hostPath volume {v['name']}" for v in spec.get("volumes", []) if "hostPath" in v]
+    for c in _every_container(spec):
+        sc, name = c.get("securityContext", {}), c["name"]
+        if _effective(pod_sc, c, "runAsNonRoot") is not True:
+            found.append(f"runAsNonRoot ({name})")
+        if _effective(pod_sc, c, "runAsUser") == 0:
+            found.append(f"runAsUser=0 ({name})")
+        if sc.get("privileged") or sc.get("allowPrivilegeEscalation") is not False:
+            found.append(f"privilege escalation ({name})")
+        if "ALL" not in sc.get("capabilities", {}).get("drop", []):
+            found.append(f"capabilities not dropped ({name})")
+        found += [f"capabilities.add {cap} ({name})" for cap in sc.get("capabilities", {}).get("add", [])
+                  if cap != "NET_BIND_SERVICE"]
+        if (sc.get("seccompProfile") or pod_sc.get("seccompProfile", {})).get("type") not in (
+                "RuntimeDefault", "Localhost"):
+            found.append(f"seccompProfile ({name})")
+    return found
+
+
+def test_only_the_one_shot_owner_pod_runs_as_root_and_holds_only_chown():
+    """Docker Desktop's and kind's volumes are root-owned and ignore fsGroup: one root chown, nothing more,
+    in a pod that runs once and exits (an init container would hold root on every writer start)."""
     for name, d in DEPLOYMENTS.items():
-        spec = d["spec"]["template"]["spec"]
-        for c in _every_container(spec):
-            if _effective(spec["securityContext"], c, "runAsUser") == 0:
-                root.append((name, c))
-    assert [(name, c["name"]) for name, c in root] == [("config-writer", "volume-owner")]
-    ((_, owner),) = root
-    writer = DEPLOYMENTS["config-writer"]["spec"]["template"]["spec"]
-    assert owner in writer["initContainers"], "root may only run to completion before the writer starts"
+        assert "initContainers" not in d["spec"]["template"]["spec"], name
+    spec = OWNER_POD["spec"]
+    assert OWNER_POD["kind"] == "Pod" and spec["restartPolicy"] == "Never" and spec["activeDeadlineSeconds"] > 0
+    assert spec["automountServiceAccountToken"] is False
+    (owner,) = spec["containers"]
     assert owner["args"] == ["own", "/config", "65532", "65532"]
     assert owner["image"] == "traderadmin/configwriter" and owner["imagePullPolicy"] == "IfNotPresent"
     sc = owner["securityContext"]
-    assert sc["runAsNonRoot"] is False, "the pod says runAsNonRoot: a root container must opt out or the kubelet refuses it"
+    assert sc["runAsUser"] == 0 and sc["runAsNonRoot"] is False
     assert sc["capabilities"] == {"drop": ["ALL"], "add": ["CHOWN"]}
     assert sc["allowPrivilegeEscalation"] is False and sc["readOnlyRootFilesystem"] is True
     assert {"requests", "limits"} <= owner["resources"].keys()
     assert [m["mountPath"] for m in owner["volumeMounts"]] == ["/config"]
+    (vol,) = spec["volumes"]
+    assert vol["persistentVolumeClaim"] == {"claimName": "trader-config"}
 
 
 @pytest.mark.parametrize("name", sorted(DEPLOYMENTS))
-def test_every_other_container_runs_as_non_root_with_nothing_added(name):
+def test_every_container_of_the_stack_runs_as_non_root_with_nothing_added(name):
     spec = DEPLOYMENTS[name]["spec"]["template"]["spec"]
     pod_sc = spec["securityContext"]
     for c in _every_container(spec):
-        if c["name"] == "volume-owner" and name == "config-writer":
-            continue
         assert _effective(pod_sc, c, "runAsNonRoot") is True, c["name"]
         assert _effective(pod_sc, c, "runAsUser") not in (None, 0), c["name"]
         assert c["securityContext"]["capabilities"] == {"drop": ["ALL"]}, c["name"]
 
 
-def test_the_toolkit_knows_the_writers_port_uid_and_init_container():
+def test_the_toolkit_knows_the_writers_port_and_uid():
     from traderadmin.stack.volume import VOLUME_OWNER, WRITER_PORT, WRITER_UID
 
     spec = DEPLOYMENTS["config-writer"]["spec"]["template"]["spec"]
     (writer,) = spec["containers"]
     assert writer["ports"][0]["containerPort"] == WRITER_PORT
     assert spec["securityContext"]["runAsUser"] == WRITER_UID
-    (owner,) = spec["initContainers"]
-    assert owner["name"] == VOLUME_OWNER and owner["args"][2:] == [str(WRITER_UID)] * 2
+    (owner,) = OWNER_POD["spec"]["containers"]
+    assert OWNER_POD["metadata"]["labels"]["app.kubernetes.io/name"] == VOLUME_OWNER
+    assert owner["args"][2:] == [str(WRITER_UID)] * 2
 
 
 def test_render_places_everything_in_one_namespace_with_tagged_images():
@@ -135,6 +168,23 @@ def test_render_places_everything_in_one_namespace_with_tagged_images():
     (rb,) = [o for o in objs if o["kind"] == "RoleBinding"]
     assert rb["subjects"][0]["namespace"] == "gate-123"
     assert OBJS[0]["metadata"]["name"] == "traderadmin", "render must not change its input"
+
+
+def test_render_labels_the_namespace_for_the_pod_security_level_it_is_given():
+    (ns,) = [o for o in manifests.render(OBJS, "x", IMAGES, pod_security="restricted") if o["kind"] == "Namespace"]
+    assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
+    (ns,) = [o for o in manifests.render(OBJS, "x", IMAGES) if o["kind"] == "Namespace"]
+    assert not any(k.startswith("pod-security") for k in ns["metadata"]["labels"])
+
+
+def test_render_tags_and_places_a_bare_pod():
+    (pod,) = manifests.render([OWNER_POD], "x", IMAGES)
+    assert pod["metadata"]["namespace"] == "x" and pod["metadata"]["labels"][manifests.MANAGED_BY] == "traderadmin"
+    assert pod["spec"]["containers"][0]["image"] == "traderadmin/configwriter:abc123"
+
+
+def test_deploy_applies_only_the_top_folder():
+    assert not [o for o in OBJS if o["kind"] == "Pod"], "deploy/once/ is created by deploy itself, once"
 
 
 def test_render_refuses_an_image_that_was_not_built():

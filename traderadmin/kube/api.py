@@ -323,6 +323,11 @@ class KubeApi:
             return None
         return Claim.from_api(doc)
 
+    def annotate_claim(self, namespace: str, name: str, annotations: dict[str, str]) -> None:
+        self.request("PATCH", f"/api/v1/namespaces/{quote(namespace)}/persistentvolumeclaims/{quote(name)}",
+                     f"annotating claim {namespace}/{name}", body={"metadata": {"annotations": annotations}},
+                     content_type="application/merge-patch+json")
+
     def volume_exists(self, name: str) -> bool:
         """Whether PersistentVolume `name` is still there (a cluster-wide right)."""
         try:

@@ -161,12 +161,17 @@ class Claim:
     phase: str
     volume: str = ""
     storage_class: str = ""
+    annotations: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> Claim:
-        spec, status = item.get("spec") or {}, item.get("status") or {}
-        return cls((item.get("metadata") or {}).get("name", ""), status.get("phase") or "",
-                   spec.get("volumeName") or "", spec.get("storageClassName") or "")
+        meta, spec, status = item.get("metadata") or {}, item.get("spec") or {}, item.get("status") or {}
+        return cls(meta.get("name", ""), status.get("phase") or "",
+                   spec.get("volumeName") or "", spec.get("storageClassName") or "",
+                   tuple(sorted((meta.get("annotations") or {}).items())))
+
+    def annotation(self, key: str) -> str | None:
+        return dict(self.annotations).get(key)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from traderadmin.kube.errors import KubeError
 from traderadmin.kube.objects import ContainerStatus
 from traderadmin.kube.protocol import Cluster
 from traderadmin.stack.status import SERVICE_PORTS
-from traderadmin.stack.volume import CONFIG_DIR, VOLUME_OWNER, WRITER, WRITER_PORT, WRITER_UID
+from traderadmin.stack.volume import CLAIM, CONFIG_DIR, OWNED_ANNOTATION, VOLUME_OWNER, WRITER, WRITER_PORT, WRITER_UID
 
 
 def explain(kube: Cluster, namespace: str, deployment: str) -> str:
@@ -36,7 +36,7 @@ def _explain(kube: Cluster, namespace: str, deployment: str) -> str:
             if reason := _init_problem(kube, namespace, name, cs):
                 return reason
         for cs in pod.container_statuses:
-            if reason := _container_problem(kube, namespace, name, cs):
+            if reason := container_problem(kube, namespace, name, cs):
                 return reason
         if pod.phase == "Pending":
             for cond in pod.conditions:
@@ -57,13 +57,16 @@ def _no_pods(kube: Cluster, namespace: str, deployment: str) -> str:
         return ""
     message = (failure.message or "").strip()[:400]
     if "PodSecurity" in message:
-        fix = (_volume_fix(namespace) if deployment == WRITER else
+        # The stack's own pods meet `restricted`; only host networking asks for more.
+        fix = (f"deploy without --host-network, or let the namespace run host-network pods: "
+               f"`kubectl label namespace {namespace} pod-security.kubernetes.io/enforce=privileged --overwrite`"
+               if "host namespaces" in message else
                f"`kubectl label namespace {namespace} pod-security.kubernetes.io/enforce=baseline --overwrite`")
         return f"{deployment}: no pod can be created, the namespace's PodSecurity policy refuses it ({message}); fix: {fix}"
     return f"{deployment}: no pod can be created ({failure.reason}: {message})"
 
 
-def _container_problem(kube: Cluster, namespace: str, pod: str, cs: ContainerStatus) -> str:
+def container_problem(kube: Cluster, namespace: str, pod: str, cs: ContainerStatus) -> str:
     from traderadmin.images.registry import pulled_from_registry
 
     waiting = cs.state.waiting if cs.state else None
@@ -79,7 +82,7 @@ def _container_problem(kube: Cluster, namespace: str, pod: str, cs: ContainerSta
         return (f"{pod}: image {cs.image} is not in the cluster's image store (ErrImageNeverPull); "
                 "on Docker Desktop's kind mode turn on 'Use containerd for pulling and storing images'")
     if waiting and waiting.reason == "CrashLoopBackOff":
-        tail = _tail(kube, namespace, pod, cs.name, previous=True)
+        tail = log_tail(kube, namespace, pod, cs.name, previous=True)
         return f"{pod}: crashing (CrashLoopBackOff, {cs.restart_count} restarts); last log lines:\n{tail}"
     if waiting and waiting.reason and waiting.reason not in ("ContainerCreating", "PodInitializing"):
         return f"{pod}: {waiting.reason}: {waiting.message or ''}".strip()
@@ -96,17 +99,14 @@ def _init_problem(kube: Cluster, namespace: str, pod: str, cs: ContainerStatus) 
         return _init_failed(kube, namespace, pod, cs, last.exit_code if last else None, previous=True)
     if state and state.running:
         return f"{pod}: waiting for init container {cs.name} to finish"
-    return _container_problem(kube, namespace, pod, cs)
+    return container_problem(kube, namespace, pod, cs)
 
 
 def _init_failed(kube: Cluster, namespace: str, pod: str, cs: ContainerStatus, exit_code: int | None, previous: bool) -> str:
     code = f"exit code {exit_code}" if exit_code is not None else "exit code unknown"
-    if cs.name == VOLUME_OWNER:
-        fix = f"the cause is in its log below; usually: {_volume_fix(namespace)}"
-    else:
-        fix = (f"the cause is in its log below; `kubectl -n {namespace} logs {pod} -c {cs.name}"
-               f"{' --previous' if previous else ''}` shows all of it")
-    tail = _tail(kube, namespace, pod, cs.name, previous=previous)
+    fix = (f"the cause is in its log below; `kubectl -n {namespace} logs {pod} -c {cs.name}"
+           f"{' --previous' if previous else ''}` shows all of it")
+    tail = log_tail(kube, namespace, pod, cs.name, previous=previous)
     return (f"{pod}: init container {cs.name} failed ({code}, {cs.restart_count} restarts), so the pod's "
             f"containers never start; fix: {fix}; last log lines:\n{tail}")
 
@@ -118,7 +118,7 @@ def _not_ready(kube: Cluster, namespace: str, pod: str, deployment: str, port: i
     if deployment == WRITER and "not writable" in body:
         return (f"{pod}: the config volume at {CONFIG_DIR} is not writable by the writer (uid {WRITER_UID}): "
                 "the claim's directory is owned by another user (as on Docker Desktop's hostpath and kind's "
-                f"local-path volumes) and the {VOLUME_OWNER} init container did not fix it "
+                f"local-path volumes) although the claim is marked as given to it "
                 f"(/readyz: {_readyz_error(body)}); fix: {_volume_fix(namespace)}")
     return f"{pod}: running but not ready: {body.strip()[:300]}"
 
@@ -131,13 +131,11 @@ def _readyz_error(body: str) -> str:
 
 
 def _volume_fix(namespace: str) -> str:
-    return (f"make sure the {VOLUME_OWNER} init container may run as root with CAP_CHOWN (a PodSecurity "
-            f"'restricted' namespace forbids it: `kubectl label namespace {namespace} "
-            "pod-security.kubernetes.io/enforce=baseline --overwrite`) or pre-create the claim's directory "
-            f"writable by uid {WRITER_UID}")
+    return (f"remove the mark so that the next deploy runs the one-shot {VOLUME_OWNER} pod again: "
+            f"`kubectl -n {namespace} annotate pvc {CLAIM} {OWNED_ANNOTATION}-`, then `invoke deploy`")
 
 
-def _tail(kube: Cluster, namespace: str, pod: str, container: str, previous: bool) -> str:
+def log_tail(kube: Cluster, namespace: str, pod: str, container: str, previous: bool) -> str:
     # The log is a bonus: failing to read it must not hide the reason already found.
     try:
         return kube.logs(namespace, pod, container, tail=5, previous=previous).strip()
@@ -146,8 +144,8 @@ def _tail(kube: Cluster, namespace: str, pod: str, container: str, previous: boo
 
 
 def _pvc_hint(kube: Cluster, namespace: str) -> str:
-    claim = kube.claim(namespace, "trader-config")
+    claim = kube.claim(namespace, CLAIM)
     if claim is None or claim.phase != "Bound":
-        return ("; the claim trader-config is not bound: the cluster needs a default StorageClass "
+        return (f"; the claim {CLAIM} is not bound: the cluster needs a default StorageClass "
                 "(Docker Desktop and `invoke cluster.up` provide one named hostpath)")
     return ""

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from traderadmin.errors import ToolkitError
+from traderadmin.stack import podsecurity
 
 PART_OF = "app.kubernetes.io/part-of"
 MANAGED_BY = "app.kubernetes.io/managed-by"
@@ -20,12 +21,12 @@ class ManifestError(ToolkitError):
     """deploy/ holds something the toolkit cannot apply."""
 
 
-def load(folder: Path) -> list[dict[str, Any]]:
-    """Every object of every *.yaml in `folder`, in file-name order (which is apply order)."""
+def load(folder: Path, pattern: str = "*.yaml") -> list[dict[str, Any]]:
+    """Every object of every file matching `pattern` in `folder`, in file-name order (which is apply order)."""
     import yaml
 
     objs: list[dict[str, Any]] = []
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.glob(pattern)):
         try:
             docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
         except yaml.YAMLError as e:
@@ -51,9 +52,19 @@ def _label(meta: dict[str, Any]) -> None:
     labels[MANAGED_BY] = TOOL
 
 
+def load_one(path: Path) -> dict[str, Any]:
+    """The one object in `path` (deploy/once/: what deploy creates itself, when it must)."""
+    objs = load(path.parent, path.name)
+    if len(objs) != 1:
+        raise ManifestError(f"{path}: holds {len(objs)} objects, where one was expected")
+    return objs[0]
+
+
 def render(objs: list[dict[str, Any]], namespace: str, images: dict[str, str],
-           host_network: bool = False) -> list[dict[str, Any]]:
+           host_network: bool = False, pod_security: str | None = None) -> list[dict[str, Any]]:
     """Copies of `objs` placed in `namespace`, labelled as ours, with tagged images.
+
+    `pod_security`: the Pod Security level the Namespace enforces (traderadmin.stack.podsecurity).
 
     `images` maps a repository such as `traderadmin/scanner` to a full reference
     `traderadmin/scanner:<content hash>`, or `HOST/PREFIX/traderadmin/scanner:<content hash>`
@@ -67,14 +78,17 @@ def render(objs: list[dict[str, Any]], namespace: str, images: dict[str, str],
         _label(meta)
         if obj["kind"] == "Namespace":
             meta["name"] = namespace
+            if pod_security:
+                meta["labels"].update(podsecurity.labels(pod_security))
         else:
             meta["namespace"] = namespace
         for subject in obj.get("subjects", []):
             if subject.get("kind") == "ServiceAccount":
                 subject["namespace"] = namespace
-        pod = obj.get("spec", {}).get("template", {})
+        pod = obj if obj["kind"] == "Pod" else obj.get("spec", {}).get("template", {})
         if pod:
-            _label(pod.setdefault("metadata", {}))
+            if pod is not obj:
+                _label(pod.setdefault("metadata", {}))
             spec = pod["spec"]
             for c in spec.get("containers", []) + spec.get("initContainers", []):
                 c["image"] = _tagged(c["image"], images, meta["name"])

@@ -8,11 +8,12 @@ from typing import Any, Callable
 
 from traderadmin.config import ConfigFiles, read, sha256
 from traderadmin.kube.protocol import Cluster
-from traderadmin.stack import manifests
+from traderadmin.stack import manifests, podsecurity
 from traderadmin.stack.apply import Applied, apply, prune
 from traderadmin.stack.reload import guard_live_in_cluster
 from traderadmin.stack.rollout import WaitState, wait_namespace_usable, wait_rollouts
-from traderadmin.stack.volume import WRITER, config_in_volume, put_config
+from traderadmin.stack.volume import WRITER, WRITER_UID, config_in_volume, put_config
+from traderadmin.stack.volumeowner import claim_owned, own_claim
 
 Progress = Callable[[str, str], None]
 
@@ -98,9 +99,22 @@ def deploy_stack(kube: Cluster, *, root: Path, files: ConfigFiles, namespace: st
     lap("images", t0)
 
     t0 = time.monotonic()
-    objs = manifests.render(manifests.load(deploy_dir or root / "deploy"), namespace, images, host_network)
+    folder = deploy_dir or root / "deploy"
     wait_namespace_usable(kube, namespace, timeout, lambda msg: progress("apply", msg))
-    applied = apply(kube, objs)
+    owned = claim_owned(kube, namespace)
+    objs = manifests.render(manifests.load(folder), namespace, images, host_network,
+                            podsecurity.level(host_network, owned))
+    # Everything but the workloads first: the claim must be owned before the writer starts,
+    # and the namespace `restricted` before any of the stack's pods is admitted.
+    applied = apply(kube, [o for o in objs if o["kind"] != "Deployment"])
+    if not owned:
+        progress("volume", f"giving the config volume to uid {WRITER_UID} (once per claim)")
+        (owner,) = manifests.render([manifests.load_one(folder / "once" / "volume-owner.yaml")], namespace, images)
+        own_claim(kube, namespace, owner, timeout, lambda msg: progress("volume", msg))
+        if (level := podsecurity.level(host_network, claim_owned=True)) != podsecurity.level(host_network, owned):
+            apply(kube, [manifests.render([o for o in manifests.load(folder) if o["kind"] == "Namespace"],
+                                          namespace, images, host_network, level)[0]])
+    applied += apply(kube, [o for o in objs if o["kind"] == "Deployment"])
     applied += prune(kube, namespace, objs)
     progress("apply", ", ".join(f"{a.kind}/{a.name} {a.action}" for a in applied if a.action != "unchanged")
              or "nothing changed")

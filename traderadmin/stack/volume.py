@@ -15,13 +15,17 @@ from traderadmin.kube.protocol import ClusterApi
 from traderadmin.stack.errors import DeployError
 
 WRITER = "config-writer"
+CLAIM = "trader-config"
 CONFIG_DIR = "/config"
 CONFIG_NAME = "config.toml"
-# As deploy/30-config-writer.yaml has them: the writer's /readyz port, its uid, and the
-# init container that gives it the volume where fsGroup is ignored (hostPath volumes).
+# As deploy/ has them: the writer's /readyz port, its uid, and the one-shot pod
+# (deploy/once/volume-owner.yaml) that gives it the volume where fsGroup is ignored (hostPath volumes).
 WRITER_PORT = 8082
 WRITER_UID = 65532
 VOLUME_OWNER = "volume-owner"
+# On the claim once that pod has run: later deploys skip it (and the namespace stays `restricted`).
+OWNED_ANNOTATION = "traderadmin.local/volume-owner"
+OWNER_IDS = f"{WRITER_UID}:{WRITER_UID}"
 
 
 def writer_pod(kube: ClusterApi, namespace: str, pods: list[Pod] | None = None) -> str:
