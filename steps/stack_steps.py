@@ -1,9 +1,11 @@
 """Steps about the stack as a whole: the cluster, applying deploy/, pods, deploying again."""
 from __future__ import annotations
 
-from pytest_bdd import given, then, when
+from pytest_bdd import given, parsers, then, when
 
+from traderadmin.kube.errors import KubeForbidden
 from traderadmin.stack.status import SERVICE_PORTS, service_pods
+from traderadmin.stack.volume import CLAIM, OWNED_ANNOTATION, OWNER_IDS, VOLUME_OWNER
 from traderadmin.dockerengine import docker_status
 
 from .gate import Gate, poll
@@ -75,3 +77,29 @@ def no_pod_replaced(gate: Gate, again) -> None:
 def _pod_fingerprint(gate: Gate) -> dict[str, int]:
     return {p.uid: sum(cs.restart_count for cs in p.container_statuses) for p in gate.kube.pod_details(gate.namespace)}
 
+
+
+@then(parsers.parse('the stack\'s namespace enforces Pod Security "{level}"'))
+def namespace_enforces(gate: Gate, level: str) -> None:
+    labels = gate.kube.get_json(f"/api/v1/namespaces/{gate.namespace}", "reading the namespace")["metadata"]["labels"]
+    assert labels.get("pod-security.kubernetes.io/enforce") == level, labels
+
+
+@then("a pod that asks for root is refused there")
+def root_pod_refused(gate: Gate) -> None:
+    root = {"metadata": {"name": "asks-for-root"}, "spec": {"containers": [{
+        "name": "c", "image": gate.images["traderadmin/configwriter"], "imagePullPolicy": "IfNotPresent",
+        "args": ["stat", "/"], "securityContext": {"runAsUser": 0, "runAsNonRoot": False}}]}}
+    try:
+        gate.kube.create_pod(gate.namespace, root)
+    except KubeForbidden as e:
+        assert "PodSecurity" in str(e), e
+    else:
+        gate.kube.delete_pod(gate.namespace, "asks-for-root", grace_seconds=0)
+        raise AssertionError(f"namespace {gate.namespace} admitted a pod running as root")
+
+
+@then("the config volume was given to the writer once, by a pod that is gone")
+def volume_owned_once(gate: Gate) -> None:
+    assert gate.kube.claim(gate.namespace, CLAIM).annotation(OWNED_ANNOTATION) == OWNER_IDS
+    assert not gate.kube.pods(gate.namespace, VOLUME_OWNER)

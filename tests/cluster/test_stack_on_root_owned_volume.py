@@ -14,7 +14,8 @@ from traderadmin.config import ConfigFiles, init_config, read, set_values, sha25
 from traderadmin.stack import reload
 from traderadmin.stack.pipeline import deploy_stack
 from traderadmin.stack.status import SERVICE_PORTS, stack_status
-from traderadmin.stack.volume import WRITER, writer_pod
+from traderadmin.kube.errors import KubeForbidden
+from traderadmin.stack.volume import CLAIM, OWNED_ANNOTATION, VOLUME_OWNER, WRITER, writer_pod
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -45,12 +46,21 @@ def test_deploy_onto_a_root_owned_0755_volume_then_reload(kube, provider, probe_
                           desktop_mode=status.mode or None, timeout=240)
     assert report.config_sha256 == sha256(read(files)[0])
 
-    # Only the one-shot init step held a capability, and it handed the folder to the writer.
+    # Only the one-shot owner pod held a capability; it handed the folder to the writer and is gone.
     name = writer_pod(kube, ns)
     (writer,) = [p for p in kube.pod_details(ns, WRITER) if p.name == name]
-    (init,) = writer.init_container_statuses
-    assert init.state.terminated and init.state.terminated.exit_code == 0, init.state
+    assert not writer.init_container_statuses
+    assert not kube.pods(ns, VOLUME_OWNER)
+    assert kube.claim(ns, CLAIM).annotation(OWNED_ANNOTATION) == "65532:65532"
     assert json.loads(kube.exec(ns, writer.name, ["/configwriter", "stat", "/config/config.toml"]).stdout)["exists"]
+
+    # Every pod of the stack was admitted under `restricted`, and the namespace refuses anything less.
+    labels = kube.get_json(f"/api/v1/namespaces/{ns}", "reading the namespace")["metadata"]["labels"]
+    assert labels["pod-security.kubernetes.io/enforce"] == "restricted", labels
+    root = probe_pod_body("root", probe_image)
+    root["spec"]["containers"][0]["securityContext"] |= {"runAsNonRoot": False, "runAsUser": 0}
+    with pytest.raises(KubeForbidden, match="PodSecurity"):
+        kube.create_pod(ns, root)
 
     set_values(files, ["trading.max_positions=7"])
     data, _ = read(files)
