@@ -21,6 +21,7 @@ from traderadmin.config import guard_live
 from traderadmin.kube.errors import KubeError
 from traderadmin.kube.objects import Pod
 from traderadmin.kube.protocol import ClusterApi
+from traderadmin.polling import Deadline
 from traderadmin.stack.status import SERVICE_PORTS, read_service_status, service_pods
 from traderadmin.stack.volume import put_config, writer_pod
 
@@ -107,7 +108,7 @@ def wait_for_hash(kube: ClusterApi, namespace: str, sha256: str, timeout: float,
     its name is added to `signalled`.
     """
     done: dict[str, ServiceResult] = {}
-    deadline = time.monotonic() + timeout
+    deadline = Deadline(timeout)
     by_service = _service_pods(pods if pods is not None else kube.pods(namespace))
     listed_at = time.monotonic()
     signalled = signalled if signalled is not None else []
@@ -138,7 +139,7 @@ def wait_for_hash(kube: ClusterApi, namespace: str, sha256: str, timeout: float,
             on_progress(list(done.values()) + pending)
             if not pending:
                 return list(done.values())
-            if time.monotonic() > deadline:
+            if deadline.expired():  # the caller reports who is missing: no exception here
                 return list(done.values()) + pending
             if (signal_after is not None and not tried_signal
                     and time.monotonic() - started > signal_after):

@@ -5,11 +5,11 @@ Each wait names what it waits for, and a rollout that does not finish says why
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Callable
 
 from traderadmin.kube.protocol import Cluster
+from traderadmin.polling import poll_until
 from traderadmin.stack.errors import DeployError
 from traderadmin.stack.explain import explain
 
@@ -27,15 +27,16 @@ class WaitState:
 def wait_namespace_usable(kube: Cluster, namespace: str, timeout: float,
                           on_wait: Callable[[str], None] = lambda msg: None) -> None:
     """Wait out the deletion of `namespace` (after `down --purge`): nothing can be created in it meanwhile."""
-    deadline = time.monotonic() + timeout
-    while True:
+    def usable() -> bool:
         if kube.namespace_phase(namespace) != "Terminating":
-            return
-        if time.monotonic() > deadline:
-            raise DeployError(f"namespace {namespace} is still being deleted after {timeout:.0f} s; "
-                              f"see `kubectl get namespace {namespace} -o yaml` for what holds it")
+            return True
         on_wait(f"namespace {namespace} is being deleted; waiting before deploying into it")
-        time.sleep(1)
+        return False
+
+    poll_until(usable, timeout, interval=1, describe=f"namespace {namespace} to be deleted",
+               timeout_error=lambda _: DeployError(
+                   f"namespace {namespace} is still being deleted after {timeout:.0f} s; "
+                   f"see `kubectl get namespace {namespace} -o yaml` for what holds it"))
 
 
 def _deployment_state(kube: Cluster, namespace: str, name: str) -> WaitState:
@@ -56,16 +57,19 @@ def _deployment_state(kube: Cluster, namespace: str, name: str) -> WaitState:
 def wait_rollouts(kube: Cluster, namespace: str, names: list[str], timeout: float,
                   on_progress: Callable[[list[WaitState]], None] = lambda states: None) -> list[WaitState]:
     """Poll until every deployment's rollout is complete; raise with the reason on timeout."""
-    deadline = time.monotonic() + timeout
-    while True:
+    last: list[WaitState] = []
+
+    def all_done() -> list[WaitState] | None:
         states = [_deployment_state(kube, namespace, n) for n in names]
         for s in states:
             if not s.done:
                 s.reason = explain(kube, namespace, s.name) or s.reason
         on_progress(states)
-        if all(s.done for s in states):
-            return states
-        if time.monotonic() > deadline:
-            stuck = "\n".join(f"  {s.name} ({s.ready} ready): {s.reason}" for s in states if not s.done)
-            raise DeployError(f"not everything runs after {timeout:.0f} s:\n{stuck}")
-        time.sleep(1)
+        last[:] = states
+        return states if all(s.done for s in states) else None
+
+    def stuck(_: object) -> DeployError:
+        lines = "\n".join(f"  {s.name} ({s.ready} ready): {s.reason}" for s in last if not s.done)
+        return DeployError(f"not everything runs after {timeout:.0f} s:\n{lines}")
+
+    return poll_until(all_done, timeout, interval=1, describe="every rollout", timeout_error=stuck)
