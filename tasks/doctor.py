@@ -9,7 +9,7 @@ def doctor(c, context=None, json=False):
     """Run every check and show a table with the fix for each failing row; exit 1 if a required check fails."""
     import json as jsonlib
 
-    from traderadmin.cluster import doctor as checks
+    from traderadmin import doctor as checks
 
     from ._common import cluster_choice, project_path
 

@@ -107,7 +107,7 @@ def deploy(c, namespace=None, context=None, registry=None, host_network=False, t
     if json:
         print_json(report.as_dict())
         return
-    from traderadmin.cluster.doctor import tws_address_finding
+    from traderadmin.doctor import tws_address_finding
 
     tws = tws_address_finding(read_config(c), status.provider, host_network or settings.host_network)
     if not tws.ok:

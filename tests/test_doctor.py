@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from traderadmin.cluster import doctor
-from traderadmin.cluster.doctor import DoctorCheck, Finding
+from traderadmin import doctor
+from traderadmin.doctor import DoctorCheck, Finding
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -111,7 +111,7 @@ def test_invoke_doctor_json_is_machine_readable():
     ("10.0.0.5", "local", False, True, ""),
 ])
 def test_tws_address_inside_a_pod(host, provider, host_network, ok, fix_words):
-    from traderadmin.cluster.doctor import tws_address_finding
+    from traderadmin.doctor import tws_address_finding
 
     finding = tws_address_finding({"ibkr": {"host": host, "port": 7497}}, provider, host_network)
     assert finding.ok is ok
