@@ -156,7 +156,13 @@ class FakeKube:
             raise self.create_refusal
         name = body["metadata"]["name"]
         app = body["metadata"].get("labels", {}).get("app.kubernetes.io/name", name)
-        self.pod_objects.append(pod(name, app, self.created_phase.get(app, "Running")))
+        phase = self.created_phase.get(app, "Running")
+        made = pod(name, app, phase)
+        if phase in ("Succeeded", "Failed"):  # its container ran and ended
+            (cs,) = made.container_statuses
+            ended = ContainerState(terminated=Terminated(0 if phase == "Succeeded" else 1))
+            made = replace(made, container_statuses=(replace(cs, state=ended, ready=False),))
+        self.pod_objects.append(made)
         self.created.append(body)
 
     def delete_pod(self, namespace: str, name: str, grace_seconds: int | None = None) -> None:

@@ -213,10 +213,9 @@ def test_status_is_healthy_only_when_every_service_runs_the_local_config():
 @pytest.mark.parametrize("violation,fix", [
     ('violates PodSecurity "restricted:latest": runAsNonRoot != true (pod or container "x" must set '
      'securityContext.runAsNonRoot=true)',
-     "kubectl label namespace trading pod-security.kubernetes.io/enforce=baseline --overwrite"),
+     "`invoke deploy` sets it on every run): make the pod meet it in deploy/"),
     ('violates PodSecurity "baseline:latest": host namespaces (hostNetwork=true)',
-     "deploy without --host-network, or let the namespace run host-network pods: "
-     "`kubectl label namespace trading pod-security.kubernetes.io/enforce=privileged --overwrite`"),
+     "which `invoke deploy --host-network` sets"),
 ])
 def test_a_deployment_that_admission_refuses_is_explained_with_the_namespace_fix(violation, fix):
     kube = FakeKube()
@@ -225,6 +224,7 @@ def test_a_deployment_that_admission_refuses_is_explained_with_the_namespace_fix
     reason = explain.explain(kube, "trading", "scanner")
     assert reason.startswith("scanner: no pod can be created, the namespace's PodSecurity policy refuses it")
     assert violation in reason and fix in reason
+    assert "kubectl label" not in reason, "deploy sets the level on every run: a label would not last"
 
 
 def test_no_pods_and_no_failure_says_nothing_yet():

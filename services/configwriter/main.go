@@ -5,7 +5,7 @@
 //	configwriter serve --dir /config --addr :8080
 //	configwriter put PATH SHA256 BASE64
 //	configwriter stat PATH
-//	configwriter own DIR UID GID   (init container, as root with CAP_CHOWN only)
+//	configwriter own DIR UID GID   (the one-shot volume-owner pod, as root with CAP_CHOWN only)
 package main
 
 import (

@@ -18,7 +18,7 @@ import (
 // own gives the config volume to the writer before it starts. Docker Desktop's
 // hostpath and kind's local-path volumes are root-owned 0755 directories and the
 // kubelet applies fsGroup to neither, so the writer (uid 65532) could never
-// write there. It runs as an init container, as root holding only CAP_CHOWN:
+// write there. It runs in the one-shot volume-owner pod (deploy/once/), as root holding only CAP_CHOWN:
 // no recursion and no symlinks followed, so a planted link cannot steer that
 // capability at anything outside the volume.
 type ownResult struct {
@@ -68,9 +68,9 @@ func chownDir(dir string, uid, gid int) (ownResult, error) {
 	// being the owner the moment the directory is given away.
 	if fi.Mode().Perm()&0o200 == 0 {
 		if err := os.Chmod(dir, fi.Mode()|0o700); err != nil {
-			return res, ownFailure(dir, uid, err, fmt.Sprintf("it lacks owner write and its owner (uid %d) is not the init container's "+
+			return res, ownFailure(dir, uid, err, fmt.Sprintf("it lacks owner write and its owner (uid %d) is not the volume-owner pod's "+
 				"user, so changing its mode needs CAP_FOWNER; fix: make it writable by its owner, or add FOWNER "+
-				"to the init container's capabilities", st.Uid))
+				"to the volume-owner pod's capabilities", st.Uid))
 		}
 		res.Changed = true
 	}
@@ -119,7 +119,7 @@ func chownFiles(dir string, uid, gid int) (int, error) {
 	return n, nil
 }
 
-// ownFailure says what stopped the init container and what to change: its log
+// ownFailure says what stopped the volume-owner pod and what to change: its log
 // is all a person sees of it (`invoke deploy` prints the last lines).
 func ownFailure(dir string, uid int, err error, epermFix string) error {
 	var fix string
@@ -127,17 +127,16 @@ func ownFailure(dir string, uid int, err error, epermFix string) error {
 	case errors.Is(err, unix.EPERM) && epermFix != "":
 		fix = epermFix
 	case errors.Is(err, unix.EPERM):
-		fix = fmt.Sprintf("the init container lacks CAP_CHOWN or does not run as root; fix: give it "+
-			"runAsUser: 0 and capabilities.add: [CHOWN] (a PodSecurity 'restricted' namespace forbids that: "+
-			"label the namespace pod-security.kubernetes.io/enforce=baseline), or, where the volume refuses "+
-			"ownership changes (NFS with root_squash), pre-create the directory writable by uid %d", uid)
+		fix = fmt.Sprintf("the volume-owner pod lacks CAP_CHOWN or does not run as root; fix: give it "+
+			"runAsUser: 0 and capabilities.add: [CHOWN] (deploy/once/volume-owner.yaml), or, where the volume "+
+			"refuses ownership changes (NFS with root_squash), pre-create the directory writable by uid %d", uid)
 	case errors.Is(err, unix.EROFS):
-		fix = "the volume is mounted read-only in the init container; fix: mount it without readOnly there"
+		fix = "the volume is mounted read-only in the volume-owner pod; fix: mount it without readOnly there"
 	case errors.Is(err, unix.EACCES):
 		fix = fmt.Sprintf("root holding only CAP_CHOWN may not read a directory it neither owns nor can read by its mode; "+
 			"fix: make the directory readable by others (chmod o+rx) or pre-create it writable by uid %d", uid)
 	case errors.Is(err, fs.ErrNotExist):
-		fix = "nothing is mounted there; fix: mount the config volume at that path in the init container"
+		fix = "nothing is mounted there; fix: mount the config volume at that path in the volume-owner pod"
 	default:
 		fix = fmt.Sprintf("fix: pre-create the directory writable by uid %d", uid)
 	}

@@ -119,7 +119,7 @@ func runOwn(t *testing.T, dir string) ownResult {
 	return r
 }
 
-// As root the test drops CAP_CHOWN, as the init container would be without
+// As root the test drops CAP_CHOWN, as the volume-owner pod would be without
 // capabilities.add: [CHOWN]; as anyone else the kernel refuses it anyway.
 func TestOwnWithoutCapChownSaysHowToFixIt(t *testing.T) {
 	dir := t.TempDir()
@@ -139,7 +139,7 @@ func TestOwnWithoutCapChownSaysHowToFixIt(t *testing.T) {
 	if err == nil {
 		t.Fatal("own succeeded without CAP_CHOWN")
 	}
-	for _, words := range []string{dir, "CAP_CHOWN", "operation not permitted", "pod-security.kubernetes.io/enforce=baseline",
+	for _, words := range []string{dir, "CAP_CHOWN", "operation not permitted", "deploy/once/volume-owner.yaml",
 		"pre-create the directory writable by uid " + strconv.Itoa(target)} {
 		if !strings.Contains(err.Error(), words) {
 			t.Errorf("error %q does not say %q", err, words)

@@ -116,6 +116,8 @@ class PodDetail:
     conditions: tuple[Condition, ...] = ()
     init_container_statuses: tuple[ContainerStatus, ...] = ()
     container_statuses: tuple[ContainerStatus, ...] = ()
+    reason: str = ""  # why the pod as a whole ended (Evicted, DeadlineExceeded), with `message`
+    message: str = ""
 
     @classmethod
     def from_api(cls, item: dict[str, Any]) -> PodDetail:
@@ -124,7 +126,8 @@ class PodDetail:
                    status.get("phase") or "Unknown",
                    tuple(Condition.from_api(c) for c in status.get("conditions") or []),
                    tuple(ContainerStatus.from_api(c) for c in status.get("initContainerStatuses") or []),
-                   tuple(ContainerStatus.from_api(c) for c in status.get("containerStatuses") or []))
+                   tuple(ContainerStatus.from_api(c) for c in status.get("containerStatuses") or []),
+                   status.get("reason") or "", status.get("message") or "")
 
 
 @dataclass(frozen=True)

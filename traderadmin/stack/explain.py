@@ -41,7 +41,7 @@ def _explain(kube: Cluster, namespace: str, deployment: str) -> str:
         if pod.phase == "Pending":
             for cond in pod.conditions:
                 if cond.type == "PodScheduled" and cond.status == "False":
-                    return f"{name}: not scheduled: {cond.message}" + _pvc_hint(kube, namespace)
+                    return f"{name}: not scheduled: {cond.message}" + claim_hint(kube, namespace)
             return f"{name}: pending (creating containers)"
         if pod.phase == "Running" and port:
             if reason := _not_ready(kube, namespace, name, deployment, port):
@@ -57,11 +57,12 @@ def _no_pods(kube: Cluster, namespace: str, deployment: str) -> str:
         return ""
     message = (failure.message or "").strip()[:400]
     if "PodSecurity" in message:
-        # The stack's own pods meet `restricted`; only host networking asks for more.
-        fix = (f"deploy without --host-network, or let the namespace run host-network pods: "
-               f"`kubectl label namespace {namespace} pod-security.kubernetes.io/enforce=privileged --overwrite`"
-               if "host namespaces" in message else
-               f"`kubectl label namespace {namespace} pod-security.kubernetes.io/enforce=baseline --overwrite`")
+        # `invoke deploy` sets the namespace's level on every run, so a `kubectl label` would not last.
+        fix = ("host networking needs the namespace to enforce `privileged`, which `invoke deploy --host-network` "
+               "sets" if "host namespaces" in message else
+               "the stack's namespace enforces `restricted` (`invoke deploy` sets it on every run): make the pod "
+               "meet it in deploy/ (runAsNonRoot, no added capabilities, capabilities.drop [ALL], "
+               "allowPrivilegeEscalation false, seccompProfile RuntimeDefault)")
         return f"{deployment}: no pod can be created, the namespace's PodSecurity policy refuses it ({message}); fix: {fix}"
     return f"{deployment}: no pod can be created ({failure.reason}: {message})"
 
@@ -143,7 +144,8 @@ def log_tail(kube: Cluster, namespace: str, pod: str, container: str, previous: 
         return f"(its log could not be read: {e})"
 
 
-def _pvc_hint(kube: Cluster, namespace: str) -> str:
+def claim_hint(kube: Cluster, namespace: str) -> str:
+    """'; the claim … is not bound …' when it is not, else nothing."""
     claim = kube.claim(namespace, CLAIM)
     if claim is None or claim.phase != "Bound":
         return (f"; the claim {CLAIM} is not bound: the cluster needs a default StorageClass "

@@ -57,6 +57,8 @@ def _deployment_state(kube: Cluster, namespace: str, name: str) -> WaitState:
 def wait_rollouts(kube: Cluster, namespace: str, names: list[str], timeout: float,
                   on_progress: Callable[[list[WaitState]], None] = lambda states: None) -> list[WaitState]:
     """Poll until every deployment's rollout is complete; raise with the reason on timeout."""
+    if not names:
+        return []
     last: list[WaitState] = []
 
     def all_done() -> list[WaitState] | None:

@@ -13,7 +13,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 )
 
-// The stack as deploy/ defines it (traderadmin/deploy.py).
+// The stack as deploy/ defines it (traderadmin/stack/volume.py).
 const (
 	Writer     = "config-writer"
 	ConfigPath = "/config/config.toml"
@@ -26,7 +26,7 @@ var ServicePorts = map[string]int{"orchestrator": 8080, "scanner": 8081}
 // serviceOrder is how the services panel lists the Deployments.
 var serviceOrder = []string{"orchestrator", "scanner", Writer}
 
-// signalArgv asks the orchestrator (PID 1) to reload (traderadmin/reload.py).
+// signalArgv asks the orchestrator (PID 1) to reload (traderadmin/stack/reload.py).
 var signalArgv = []string{"/bin/sh", "-c", "kill -USR1 1"}
 
 // PushResult is a push as far as it got; "push:progress" carries it too.
