@@ -240,6 +240,18 @@ def test_a_kept_alive_connection_the_server_dropped_is_replaced_once(api):
     assert api.pods("ns", "scanner"), "the next call must go through on a new connection"
 
 
+def test_a_pool_of_dropped_connections_costs_one_retry_not_the_call(api):
+    """After a long idle spell every pooled connection is closed: the retry must not take another."""
+    stale = [api._take(5), api._take(5)]
+    for conn in stale:
+        FakeApiServer.drop_next = True
+        conn.request("GET", "/api/v1/namespaces/ns/pods?labelSelector=x")
+        conn.getresponse().read()
+    for conn in stale:
+        api._give(conn)
+    assert api.pods("ns", "scanner")
+
+
 def test_threads_that_take_turns_share_one_kept_alive_connection(api):
     """Each TLS handshake costs more than a call: the reload's threads must not each open one."""
     for _ in range(3):

@@ -134,7 +134,8 @@ class KubeApi:
             headers["Content-Type"] = content_type
         limit = timeout or self.timeout
         for attempt in (1, 2):
-            conn = self._connection(limit) if stream else self._take(limit)
+            # The retry goes on a new connection: the others idle in the pool are as stale.
+            conn = self._connection(limit) if stream or attempt == 2 else self._take(limit)
             try:
                 conn.request(method, url, body=data, headers=headers)
                 raw = conn.getresponse()
@@ -151,6 +152,7 @@ class KubeApi:
             except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError) as e:
                 # A kept-alive connection the server closed meanwhile: once more on a new one.
                 conn.close()
+                self.close()
                 if attempt == 2 or stream:
                     raise unreachable(doing, e) from e
             except (OSError, http.client.HTTPException) as e:
